@@ -1,10 +1,11 @@
 // The application factory: plugins, routes and logging, and no I/O. Transports decide how
 // connections reach app.server; tests use app.inject().
 import { randomInt as cryptoRandomInt } from 'node:crypto'
-import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import fastifySensible from '@fastify/sensible'
 import type { RandomInt } from './dice.js'
 import { rollRoutes } from './routes/roll.js'
+import { startReport } from './start-report.js'
 
 export interface AppOptions {
   /** A pino logger (fd 2), or undefined for silence in tests. */
@@ -23,7 +24,8 @@ const defaultRandomInt: RandomInt = (min, max) => cryptoRandomInt(min, max + 1)
 
 /** One log line per request, written when the response is done. */
 class RequestLineLog extends LogController {
-  constructor(private readonly remoteAddress: string | undefined) {
+  // Read per request, not at construction: a prebuilt app (src/snapshot/) gets its options late.
+  constructor(private readonly options: AppOptions) {
     super({})
   }
 
@@ -43,7 +45,7 @@ class RequestLineLog extends LogController {
       url: request.url,
       statusCode: reply.statusCode,
       responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
-      remoteAddress: this.remoteAddress ?? request.socket.remoteAddress ?? 'unix',
+      remoteAddress: this.options.remoteAddress ?? request.socket.remoteAddress ?? 'unix',
       ...(error ? { err: error } : {}),
     }
     if (error) reply.log.error(line, 'request failed')
@@ -51,23 +53,49 @@ class RequestLineLog extends LogController {
   }
 }
 
+/**
+ * Builds the app, or hands out the one built ahead of time into the startup snapshot
+ * (src/snapshot/), configured with these options.
+ */
 export function buildApp(options: AppOptions = {}): FastifyInstance {
-  const app = fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : {}),
-    logController: new RequestLineLog(options.remoteAddress),
+  const app = takePrebuilt?.(options) ?? createApp(options, fastifyOptions(options))
+  options.logger?.debug(startReport(), 'started')
+  return app
+}
+
+let takePrebuilt: ((options: AppOptions) => FastifyInstance | undefined) | undefined
+
+/** Lets the snapshot entry offer its prebuilt app to the next buildApp() call. */
+export function offerPrebuilt(take: (options: AppOptions) => FastifyInstance | undefined): void {
+  takePrebuilt = take
+}
+
+/** The Fastify options that follow from AppOptions; the snapshot applies the server ones late. */
+export function fastifyOptions(options: AppOptions): FastifyServerOptions {
+  return {
     requestTimeout: options.requestTimeoutMs ?? 0,
     // A request that reached us while we stop is still served: a 503 would lose it.
     return503OnClosing: false,
     forceCloseConnections: false,
     ajv: { customOptions: { removeAdditional: false } },
+  }
+}
+
+/**
+ * The app itself. `options` is read when requests arrive, not now, so that an app built into
+ * the startup snapshot can be given its run-time options afterwards.
+ */
+export function createApp(options: AppOptions, fastifyOpts: FastifyServerOptions): FastifyInstance {
+  const app = fastify({
+    ...fastifyOpts,
+    ...(options.logger ? { loggerInstance: options.logger } : {}),
+    logController: new RequestLineLog(options),
   })
   app.register(fastifySensible)
-  if (options.closeEachConnection) {
-    app.addHook('onRequest', async (_request, reply) => {
-      reply.header('connection', 'close')
-    })
-  }
+  app.addHook('onRequest', async (_request, reply) => {
+    if (options.closeEachConnection) reply.header('connection', 'close')
+  })
   app.get('/healthz', async () => ({ status: 'ok' }))
-  app.after(() => rollRoutes(app, options.randomInt ?? defaultRandomInt))
+  app.after(() => rollRoutes(app, (min, max) => (options.randomInt ?? defaultRandomInt)(min, max)))
   return app
 }

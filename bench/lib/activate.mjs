@@ -1,0 +1,58 @@
+// Starts programs the way systemd would: under systemd-socket-activate, on a free 127.0.0.1
+// port, with only the environment systemd passes (never NODE_EXTRA_CA_CERTS and friends).
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+
+/** What a systemd service sees, plus `extra`; nothing from our own environment leaks in. */
+export function cleanEnv(extra = {}) {
+  return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/root', ...extra }
+}
+
+export async function freePort() {
+  const server = createServer()
+  await new Promise((done) => server.listen({ host: '127.0.0.1', port: 0 }, done))
+  const { port } = server.address()
+  await new Promise((done) => server.close(done))
+  return port
+}
+
+/**
+ * systemd-socket-activate -l 127.0.0.1:PORT [--accept --inetd] -- argv. Resolves once the
+ * socket accepts connections (the program itself starts only on the first connection).
+ * `accept`: one process per connection on stdin (Accept=yes); otherwise the listener is fd 3.
+ */
+export async function activate(argv, { accept = false, env = {} } = {}) {
+  const port = await freePort()
+  const args = ['-l', `127.0.0.1:${port}`, ...(accept ? ['--accept', '--inetd'] : [])]
+  for (const [name, value] of Object.entries(env)) args.push('-E', `${name}=${value}`)
+  const child = spawn('systemd-socket-activate', [...args, '--', ...argv], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)))
+  const exited = new Promise((done) => child.once('exit', done))
+  await waitListening(port, child)
+  return {
+    port,
+    pid: child.pid,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** systemd-socket-activate prints "Listening on" before it listens; poll /proc instead. */
+async function waitListening(port, child) {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`
+  const { readFile } = await import('node:fs/promises')
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`systemd-socket-activate exited with ${child.exitCode}`)
+    const table = await readFile('/proc/net/tcp', 'latin1')
+    if (table.split('\n').some((line) => line.includes(`0100007F${hex} `) && line.includes(' 0A '))) return
+    await new Promise((done) => setTimeout(done, 10))
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port} after 2 s`)
+}
+

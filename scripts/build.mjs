@@ -1,0 +1,105 @@
+// `npm run build` after the type check: the artifacts the units run, all in dist/.
+//   dist/diceroll.cjs        every module in one file (esbuild)
+//   dist/diceroll.cjs.cache  its V8 code cache, made after a few real requests
+//   dist/main.js             runs the bundle with that cache (falls back to compiling it)
+//   dist/diceroll.blob       a startup snapshot holding the built app (node --build-snapshot)
+//   dist/diceroll            the launcher: the snapshot when this very node built it, else main.js
+// Each optional step that fails leaves the step before it working, and says so.
+// --no-snapshot / --no-code-cache skip those steps (the benchmark measures each step).
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmodSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+import { lazyBuiltins, noDepd } from './esbuild-plugins.mjs'
+import { LOADER_SOURCE, LAUNCHER_SOURCE } from './launchers.mjs'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const dist = join(root, 'dist')
+const flags = new Set(process.argv.slice(2))
+const started = Date.now()
+const step = (message) => console.log(`build: ${message} (${Date.now() - started} ms)`)
+
+// Each run starts from an empty dist/, so nothing stale (an old blob, an old cache) survives.
+rmSync(dist, { recursive: true, force: true })
+mkdirSync(dist)
+// The generated files are CommonJS: an ES module entry costs Node ~6 ms more to start.
+writeFileSync(join(dist, 'package.json'), '{ "type": "commonjs" }\n')
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+  sourcemap: 'linked',
+}
+await build({ ...common, entryPoints: [join(root, 'src/main.ts')], outfile: join(dist, 'diceroll.cjs') })
+// main.ts's #! line is kept by esbuild, but the loader compiles the bundle inside a function.
+const bundled = readFileSync(join(dist, 'diceroll.cjs'), 'utf8')
+if (bundled.startsWith('#!')) writeFileSync(join(dist, 'diceroll.cjs'), `//${bundled}`)
+writeFileSync(join(dist, 'main.js'), LOADER_SOURCE, { mode: 0o755 })
+step('bundled dist/diceroll.cjs, loader dist/main.js')
+
+const node = realpathSync(process.execPath)
+const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }
+
+if (!flags.has('--no-code-cache')) {
+  const made = spawnSync(node, [join(root, 'scripts/make-code-cache.cjs'), join(dist, 'diceroll.cjs')], { env: cleanEnv, encoding: 'utf8' })
+  if (made.status === 0) step('code cache dist/diceroll.cjs.cache')
+  else step(`no code cache, main.js will compile the bundle each start: ${made.stderr.trim().split('\n').at(-1)}`)
+}
+
+let snapshot = false
+if (!flags.has('--no-snapshot')) {
+  await build({
+    ...common,
+    sourcemap: false,
+    entryPoints: [join(root, 'src/snapshot/entry.ts')],
+    outfile: join(dist, 'snapshot-entry.cjs'),
+    plugins: [lazyBuiltins(['http', 'https', 'http2', 'dns']), noDepd()],
+  })
+  const blob = join(dist, 'diceroll.blob')
+  const made = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', join(dist, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
+  rmSync(join(dist, 'snapshot-entry.cjs'))
+  if (made.status === 0) {
+    snapshot = verifySnapshot(blob)
+  } else {
+    rmSync(blob, { force: true })
+    step(`no startup snapshot, the launcher will run main.js: ${made.stderr.split('\n').filter((l) => /error/i.test(l)).at(-1) ?? `exit ${made.status}`}`)
+  }
+}
+
+// The launcher must know cheaply that the blob was built by the node it is about to exec (a
+// blob from another binary makes node exit 14 before any of our code runs). A hard link to the
+// binary makes that a `test -ef`, with no extra process; a Node upgrade replaces the file, so
+// the link no longer matches and the launcher uses main.js until the next build.
+let check = 'none'
+if (snapshot) {
+  const stamp = join(dist, '.node')
+  try {
+    linkSync(node, stamp)
+    check = 'link'
+  } catch (error) {
+    check = 'stat'
+    writeFileSync(stamp, execFileSync('stat', ['-L', '-c', '%d:%i:%s:%Y', node], { encoding: 'utf8' }))
+    step(`cannot hard-link ${node} (${error.code}): the launcher checks it with stat(1) instead, ~1 ms slower`)
+  }
+}
+writeFileSync(join(dist, 'diceroll'), LAUNCHER_SOURCE({ node, check }), { mode: 0o755 })
+chmodSync(join(dist, 'diceroll'), 0o755)
+step(`launcher dist/diceroll: ${snapshot ? 'startup snapshot' : 'dist/main.js (no snapshot)'} with ${node}`)
+
+/** A blob that builds can still fail at run time: start it once on `--help`. */
+function verifySnapshot(blob) {
+  const run = spawnSync(node, ['--snapshot-blob', blob, join(dist, 'main.js'), '--help'], { env: cleanEnv, encoding: 'utf8' })
+  if (run.status === 0 && run.stdout.startsWith('Usage: diceroll')) {
+    step('startup snapshot dist/diceroll.blob')
+    return true
+  }
+  rmSync(blob, { force: true })
+  step(`startup snapshot removed, it does not start (exit ${run.status}): ${run.stderr.trim().split('\n')[0]}`)
+  return false
+}

@@ -1,0 +1,67 @@
+import http from 'node:http'
+
+// esbuild plugins for the startup-snapshot bundle (scripts/build.mjs).
+
+/**
+ * Node 20's snapshot builder cannot load node:http and friends (their parser and timers are not
+ * snapshot-safe), yet Fastify requires them at module load. These stand-ins require the real
+ * module on first property access, which in practice is at run time, after deserialization.
+ */
+export function lazyBuiltins(names) {
+  // Constant tables that modules read at load time (Fastify's error handler, @fastify/sensible),
+  // copied from this very Node: the blob only ever runs on the Node that built it.
+  const constants = { http: { STATUS_CODES: http.STATUS_CODES, METHODS: http.METHODS } }
+  const filter = new RegExp(`^(node:)?(${names.join('|')})$`)
+  return {
+    name: 'lazy-builtins',
+    setup(build) {
+      build.onResolve({ filter }, (args) => args.namespace === 'lazy-builtin'
+        ? { path: args.path, external: true }
+        : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' })
+      build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+        contents: `let real
+const constants = ${JSON.stringify(constants[args.path] ?? {})}
+module.exports = new Proxy({}, {
+  get(_, key) {
+    if (real === undefined && Object.hasOwn(constants, key)) return constants[key]
+    real ??= require('node:${args.path}')
+    return real[key]
+  },
+  has(_, key) { real ??= require('node:${args.path}'); return key in real },
+})`,
+        loader: 'js',
+      }))
+    },
+  }
+}
+
+/**
+ * depd (via http-errors) inspects call sites with Error.prepareStackTrace at module load, which
+ * the snapshot builder rejects; its deprecation warnings are for http-errors' own old APIs, which
+ * we don't call.
+ */
+export function noDepd() {
+  return {
+    name: 'no-depd',
+    setup(build) {
+      build.onResolve({ filter: /^depd$/ }, () => ({ path: 'depd', namespace: 'no-depd' }))
+      build.onLoad({ filter: /.*/, namespace: 'no-depd' }, () => ({
+        contents: `module.exports = function depd() {
+  function deprecate() {}
+  deprecate.function = (fn) => fn
+  deprecate.property = () => {}
+  return deprecate
+}`,
+        loader: 'js',
+      }))
+    },
+  }
+}
+
+/** The snapshot builder's realm lacks Array.prototype.toSorted, which node:http uses at load. */
+export const TO_SORTED_POLYFILL = `if (!Array.prototype.toSorted) {
+  Object.defineProperty(Array.prototype, 'toSorted', {
+    value: function toSorted(compare) { return Array.prototype.slice.call(this).sort(compare) },
+    writable: true, configurable: true,
+  })
+}`
