@@ -24,6 +24,8 @@ const constants = ${JSON.stringify(constants[args.path] ?? {})}
 module.exports = new Proxy({}, {
   get(_, key) {
     if (real === undefined && Object.hasOwn(constants, key)) return constants[key]
+    // The bundler's ES-module interop asks this at import time; it is not a reason to load.
+    if (real === undefined && key === '__esModule') return undefined
     real ??= require('node:${args.path}')
     return real[key]
   },

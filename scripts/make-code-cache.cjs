@@ -7,7 +7,7 @@ const { get } = require('node:http')
 const { createServer } = require('node:net')
 const { Script } = require('node:vm')
 
-// dist/main.js must compile exactly this text, or V8 rejects the cache (it checks a source hash).
+// dist/launch.cjs must compile exactly this text, or V8 rejects the cache (it checks a source hash).
 const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {'
 const WRAP_TAIL = '\n})'
 

@@ -1,0 +1,73 @@
+// The pieces of the snapshot build, in-process: the app built ahead of time takes its options
+// late, and serves through a real http.Server made after the fact.
+import { connect } from 'node:net'
+import { pino } from 'pino'
+import t from 'tap'
+import { buildApp } from '../src/app.js'
+import { deferredLogger } from '../src/snapshot/deferred-logger.js'
+import { deferredServer } from '../src/snapshot/deferred-server.js'
+import { prebuild } from '../src/snapshot/prebuilt.js'
+
+t.test('the prebuilt app gets its logger, options and server when buildApp() takes it', async (t) => {
+  await prebuild()
+  const lines: Record<string, unknown>[] = []
+  const logger = pino({ level: 'debug', base: { pid: 4242 } }, { write: (line: string) => lines.push(JSON.parse(line)) })
+  const app = buildApp({ logger, closeEachConnection: true, randomInt: () => 4, remoteAddress: '192.0.2.1', requestTimeoutMs: 1234 })
+  t.teardown(() => app.close())
+  t.equal(app.server.requestTimeout, 1234, 'the real server, with the run-time request timeout')
+  t.equal(app.server.keepAliveTimeout, 72_000, "and Fastify's own defaults")
+  const res = await app.inject('/roll')
+  t.same([res.statusCode, res.headers.connection, res.body], [200, 'close', '{"result":4}'])
+  t.match(lines, [{ msg: 'started', start: 'modules', pid: 4242 }, { msg: 'request', remoteAddress: '192.0.2.1', reqId: 'req-1' }])
+  t.not(buildApp({}), app, 'a second buildApp() builds a new app')
+
+  // A real connection through app.server, the way the transports hand one over.
+  app.server.emit('listening')
+  const { createServer } = await import('node:net')
+  const acceptor = createServer((socket) => app.server.emit('connection', socket))
+  await new Promise<void>((done) => acceptor.listen(0, '127.0.0.1', done))
+  t.teardown(() => acceptor.close())
+  const client = connect((acceptor.address() as { port: number }).port, '127.0.0.1')
+  let text = ''
+  client.on('data', (chunk) => (text += chunk))
+  client.write('GET /roll?dice=2d6 HTTP/1.1\r\nHost: x\r\n\r\n')
+  await new Promise((done) => client.once('close', done))
+  t.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\n\{"dice":"2d6","rolls":\[4,4\],"result":8\}$/)
+})
+
+t.test('the deferred server records what is done to it before it exists', async (t) => {
+  const deferred = deferredServer()
+  t.throws(() => deferred.materialize({}), { message: 'materialize() before Fastify made its server' })
+  await deferred.close()
+  const server = deferred.factory((_req, res) => res.end('ok'), { keepAliveTimeout: 5000, connectionTimeout: 7000, maxRequestsPerSocket: 3 })
+  const seen: string[] = []
+  server.on('custom', (value: string) => seen.push(value))
+  ;(server as unknown as Record<string, unknown>).marker = 'set early'
+  t.equal((server as unknown as Record<string, unknown>).marker, 'set early')
+  t.equal(server.listening, undefined, 'nothing real yet')
+  deferred.materialize({ requestTimeout: 99 })
+  server.emit('custom', 'replayed')
+  t.same(seen, ['replayed'])
+  t.same([server.keepAliveTimeout, server.timeout, server.maxRequestsPerSocket, server.requestTimeout], [5000, 7000, 3, 99])
+  t.equal((server as unknown as Record<string, unknown>).marker, 'set early')
+  ;(server as unknown as Record<string, unknown>).marker = 'set late'
+  t.equal((server as unknown as Record<string, unknown>).marker, 'set late')
+  await deferred.close()
+})
+
+t.test('the deferred logger is silent until there is a logger, then forwards', async (t) => {
+  let current: ReturnType<typeof pino> | undefined
+  const forwarder = deferredLogger(() => current)
+  t.equal(forwarder.level, 'silent')
+  forwarder.level = 'debug'
+  forwarder.info('dropped')
+  t.equal(forwarder.child({ a: 1 }), forwarder)
+  const lines: Record<string, unknown>[] = []
+  current = pino({ level: 'info', base: null }, { write: (line: string) => lines.push(JSON.parse(line)) })
+  forwarder.level = 'warn'
+  t.equal(current.level, 'warn')
+  t.equal(forwarder.level, 'warn')
+  forwarder.warn('kept')
+  forwarder.child({ reqId: 'r' }).error('child')
+  t.match(lines, [{ msg: 'kept' }, { msg: 'child', reqId: 'r' }])
+})

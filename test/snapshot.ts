@@ -1,0 +1,112 @@
+// The optimised artifact (docs/benchmarks.md): the dist/diceroll launcher starts from the
+// startup snapshot, which holds an app built at build time. Everything a process reads at run
+// time must still be its own: randomness, pid, config, environment. And when the snapshot or
+// the code cache cannot be used, the service still works and its debug log says why.
+import { spawn } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import t from 'tap'
+import { cleanEnv, freePort, get, logLines } from './fixtures/run.js'
+
+const DIST = resolve(import.meta.dirname, '../dist')
+const snapshotBuilt = existsSync(join(DIST, 'diceroll.blob'))
+
+interface Activated {
+  port: number
+  stderr: () => string
+  stop: () => Promise<void>
+}
+
+/** systemd-socket-activate --accept --inetd: one launcher process per connection. */
+async function perConnection(launcher: string, args: string[], env: Record<string, string> = {}): Promise<Activated> {
+  const port = await freePort()
+  const setEnv = Object.entries(env).flatMap(([name, value]) => ['-E', `${name}=${value}`])
+  const child = spawn('systemd-socket-activate', ['--accept', '--inetd', ...setEnv, '-l', `127.0.0.1:${port}`, launcher, '--mode=per-connection', ...args], {
+    env: cleanEnv(),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+  const exited = new Promise<void>((done) => child.once('close', () => done()))
+  await new Promise<void>((ready, fail) => {
+    child.stderr.on('data', () => stderr.includes('Listening on ') && ready())
+    child.once('close', (code) => fail(new Error(`systemd-socket-activate exited ${code}: ${stderr}`)))
+  })
+  return {
+    port,
+    stderr: () => stderr,
+    stop: async () => {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+/** The JSON lines with this msg, once `count` of them have been written (instances log as they exit). */
+async function linesWith(stderr: () => string, msg: string, count: number): Promise<Record<string, unknown>[]> {
+  for (let i = 0; i < 200; i++) {
+    const lines = logLines(stderr()).filter((line) => line.msg === msg)
+    if (lines.length >= count) return lines
+    await new Promise((done) => setTimeout(done, 20))
+  }
+  throw new Error(`fewer than ${count} "${msg}" lines in: ${stderr()}`)
+}
+
+t.test('instances from one snapshot roll independently and each knows its own pid', { skip: !snapshotBuilt && 'no startup snapshot was built' }, async (t) => {
+  const activated = await perConnection(join(DIST, 'diceroll'), ['--log-level=debug'])
+  t.teardown(activated.stop)
+  const bodies: string[] = []
+  for (let i = 0; i < 3; i++) bodies.push((await get({ port: activated.port }, '/roll?dice=100d1000')).body)
+  t.equal(new Set(bodies).size, 3, 'three different sets of 100 rolls: no random state was frozen into the snapshot')
+  const started = await linesWith(activated.stderr, 'started', 3)
+  t.same(started.map((line) => line.start), ['snapshot', 'snapshot', 'snapshot'])
+  const spawned = [...activated.stderr().matchAll(/ as PID (\d+)\./g)].map((match) => Number(match[1]))
+  const requests = await linesWith(activated.stderr, 'request', 3)
+  t.same(requests.map((line) => line.pid), spawned, 'each log line carries the pid systemd-socket-activate spawned')
+})
+
+t.test('config and environment are read at run time, not at build time', { skip: !snapshotBuilt && 'no startup snapshot was built' }, async (t) => {
+  const activated = await perConnection(join(DIST, 'diceroll'), ['--log-level=debug'], { REMOTE_ADDR: '192.0.2.7' })
+  t.teardown(activated.stop)
+  await get({ port: activated.port }, '/roll')
+  t.match(await linesWith(activated.stderr, 'request', 1), [{ remoteAddress: '192.0.2.7', mode: 'per-connection', level: 30 }])
+  const quiet = await perConnection(join(DIST, 'diceroll'), ['--log-level=warn'])
+  t.teardown(quiet.stop)
+  t.equal((await get({ port: quiet.port }, '/roll')).status, 200)
+  await new Promise((done) => setTimeout(done, 300))
+  t.same(logLines(quiet.stderr()), [], '--log-level=warn: no request line')
+})
+
+t.test('without the snapshot or the code cache it still serves, and the debug log says why', async (t) => {
+  // A copy of dist/ without the hard link the launcher checks the node binary against.
+  const copy = mkdtempSync(join(tmpdir(), 'diceroll-dist-'))
+  t.teardown(() => rmSync(copy, { recursive: true, force: true }))
+  for (const file of ['diceroll', 'launch.cjs', 'diceroll.cjs', 'diceroll.cjs.cache']) copyFileSync(join(DIST, file), join(copy, file))
+  const cases: Array<[string, () => void, string, RegExp]> = [
+    ['no snapshot', () => {}, 'bundle+code-cache', /^startup snapshot not used: /],
+    ['a cache from elsewhere', () => writeFileSync(join(copy, 'diceroll.cjs.cache'), 'not a code cache'), 'bundle', /code cache rejected/],
+    ['no cache', () => rmSync(join(copy, 'diceroll.cjs.cache')), 'bundle', /no code cache/],
+  ]
+  for (const [name, breakIt, start, reason] of cases) {
+    breakIt()
+    const activated = await perConnection(join(copy, 'diceroll'), ['--log-level=debug'])
+    const res = await get({ port: activated.port }, '/roll?dice=2d6')
+    t.equal(res.status, 200, name)
+    const [started] = await linesWith(activated.stderr, 'started', 1)
+    t.equal(started?.start, start, name)
+    t.match(started?.reason, reason, name)
+    await activated.stop()
+  }
+})
+
+t.test('usage errors from the bundle and from the snapshot name an example value', async (t) => {
+  for (const launcher of [join(DIST, 'launch.cjs'), join(DIST, 'diceroll')]) {
+    const run = spawn(launcher, ['--port'], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    run.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+    const code = await new Promise((done) => run.once('close', done))
+    t.equal(code, 2, launcher)
+    t.match(stderr, /--port needs a value, e\.g\. --port=5000/, launcher)
+  }
+})
