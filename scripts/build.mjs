@@ -2,7 +2,8 @@
 //   dist/diceroll.cjs        every module in one file (esbuild)
 //   dist/diceroll.cjs.cache  its V8 code cache, made after a few real requests
 //   dist/launch.cjs          runs the bundle with that cache (falls back to compiling it)
-//   dist/diceroll.blob       a startup snapshot holding the built app (node --build-snapshot)
+//   dist/diceroll.blob       a startup snapshot holding the built app (node --build-snapshot
+//                            dist/snapshot-entry.cjs)
 //   dist/diceroll            the launcher the units run: the snapshot when this very node
 //                            built it, else launch.cjs
 // Each optional step that fails leaves the step before it working, and says so.
@@ -65,7 +66,7 @@ if (!flags.has('--no-snapshot')) {
   })
   const blob = join(dist, 'diceroll.blob')
   const made = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', join(dist, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
-  rmSync(join(dist, 'snapshot-entry.cjs'))
+  // snapshot-entry.cjs stays: the benchmark builds its --no-rehash-snapshot variant from it.
   if (made.status === 0) {
     snapshot = verifySnapshot(blob)
   } else {

@@ -1,6 +1,7 @@
 // Starts programs the way systemd would: under systemd-socket-activate, on a free 127.0.0.1
 // port, with only the environment systemd passes (never NODE_EXTRA_CA_CERTS and friends).
 import { spawn } from 'node:child_process'
+import { closeSync, openSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 
 /** What a systemd service sees, plus `extra`; nothing from our own environment leaks in. */
@@ -21,19 +22,21 @@ export async function freePort() {
  * socket accepts connections (the program itself starts only on the first connection).
  * `accept`: one process per connection on stdin (Accept=yes); otherwise the listener is fd 3.
  */
-export async function activate(argv, { accept = false, env = {} } = {}) {
+export async function activate(argv, { accept = false, env = {}, log }) {
   const port = await freePort()
   const args = ['-l', `127.0.0.1:${port}`, ...(accept ? ['--accept', '--inetd'] : [])]
   for (const [name, value] of Object.entries(env)) args.push('-E', `${name}=${value}`)
-  const child = spawn('systemd-socket-activate', [...args, '--', ...argv], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
-  let stderr = ''
-  child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)))
+  // stderr (the service's log lines) goes to a file, as it would go to the journal: a pipe
+  // read by this process would make the benchmark pay for it.
+  const logFd = openSync(log, 'a')
+  const child = spawn('systemd-socket-activate', [...args, '--', ...argv], { env: cleanEnv(), stdio: ['ignore', 'ignore', logFd] })
+  closeSync(logFd)
   const exited = new Promise((done) => child.once('exit', done))
   await waitListening(port, child)
   return {
     port,
     pid: child.pid,
-    stderr: () => stderr,
+    log: () => readFileSync(log, 'utf8').slice(-2000),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
@@ -44,7 +47,7 @@ export async function activate(argv, { accept = false, env = {} } = {}) {
 }
 
 /** systemd-socket-activate prints "Listening on" before it listens; poll /proc instead. */
-async function waitListening(port, child) {
+export async function waitListening(port, child) {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`
   const { readFile } = await import('node:fs/promises')
   for (let i = 0; i < 200; i++) {

@@ -1,0 +1,67 @@
+// The headline figures, computed once from the raw results, for the report, the chart and the
+// run's closing summary.
+import { median, quantile } from './stats.mjs'
+
+export function figures(results) {
+  const { pc, cold, warm, rss } = results
+  const nodeMs = median(pc.nodeStart.latencies)
+  const nodeRss = median(rss.nodeStart)
+  const perConnection = {}
+  for (const variant of results.pcList) {
+    const c1 = pc[variant.key][1]
+    perConnection[variant.key] = {
+      label: variant.label,
+      p50: median(c1.latencies),
+      p99: quantile(c1.latencies, 0.99),
+      cpuMs: median(c1.cpuMs),
+      rssMb: median(rss[variant.key]),
+      byConcurrency: Object.fromEntries(variant.concurrency.map((c) => [c, {
+        p50: median(pc[variant.key][c].latencies),
+        p99: quantile(pc[variant.key][c].latencies, 0.99),
+        rps: median(pc[variant.key][c].rps),
+        cpuMs: median(pc[variant.key][c].cpuMs),
+      }])),
+    }
+  }
+  const listenerCold = {}
+  for (const variant of results.coldList) {
+    const r = cold[variant.key]
+    listenerCold[variant.key] = { label: variant.label, firstMs: median(r.firstMs), cpuMs: median(r.cpuMs), idleRss: median(r.idleRss) }
+  }
+  const listenerWarm = {}
+  for (const variant of results.warmList) {
+    const r = warm[variant.key]
+    listenerWarm[variant.key] = {
+      label: variant.label,
+      keepAlive: variant.keepAlive,
+      p50: median(r.latencies),
+      p99: quantile(r.latencies, 0.99),
+      keepAliveRps: median(r.keepAliveRps),
+      newConnRps: median(r.newConnRps),
+      cpuMs: median(r.cpuMs),
+      rss: r.rss,
+      peakRss: r.peakRss,
+    }
+  }
+  const d = perConnection.diceroll
+  const goals = [
+    { goal: 'per-connection p50 ≤ 1.5× `node -e 0`', value: d.p50 / nodeMs, limit: 1.5, better: 'lower' },
+    { goal: 'per-connection peak RSS ≤ 1.25× bare Node', value: d.rssMb / nodeRss, limit: 1.25, better: 'lower' },
+    { goal: 'listener cold first response ≤ 1.5× `node -e 0`', value: listenerCold.diceroll.firstMs / nodeMs, limit: 1.5, better: 'lower' },
+    { goal: 'warm listener keep-alive throughput ≥ 0.9× bare `node:http`', value: listenerWarm.diceroll.keepAliveRps / listenerWarm.http.keepAliveRps, limit: 0.9, better: 'higher' },
+    { goal: 'warm listener new-connection throughput ≥ 0.9× bare `node:http`', value: listenerWarm.diceroll.newConnRps / listenerWarm.http.newConnRps, limit: 0.9, better: 'higher' },
+  ].map((g) => ({ ...g, met: g.better === 'lower' ? g.value <= g.limit : g.value >= g.limit }))
+  return { nodeMs, nodeRss, perConnection, listenerCold, listenerWarm, goals }
+}
+
+/** The cost model's inputs for one implementation (diceroll or Flask). */
+export function costInputs(f, key) {
+  const pc = f.perConnection[key]
+  const cold = f.listenerCold[key]
+  const warm = f.listenerWarm[key]
+  if (!pc || !cold || !warm) return undefined
+  return {
+    pc: { latencyMs: pc.p50, cpuMs: pc.cpuMs, rssMb: pc.rssMb },
+    li: { coldMs: cold.firstMs, coldCpuMs: cold.cpuMs, rssMb: warm.rss, cpuMs: warm.cpuMs },
+  }
+}

@@ -1,0 +1,172 @@
+// The three measurement phases. Variants are interleaved within each round (rotated each
+// round), so slow drifts of a shared machine hit every variant alike.
+import { spawn } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
+import { join } from 'node:path'
+import { activate, cleanEnv, freePort, waitListening } from './activate.mjs'
+import { keepAliveSeries, requestOnce } from './client.mjs'
+import { childrenGone, cpuMs, rssMb } from './proc.mjs'
+import { median, rotate } from './stats.mjs'
+
+const sleep = (ms) => new Promise((done) => setTimeout(done, ms))
+
+/** `total` requests, each on a new connection, by `concurrency` clients at once. */
+export async function burst(port, concurrency, total) {
+  const latencies = []
+  let next = 0
+  const client = async () => {
+    while (next < total) {
+      next++
+      const { ms, status } = await requestOnce(port)
+      if (status !== 200) throw new Error(`status ${status} from :${port}`)
+      latencies.push(ms)
+    }
+  }
+  const started = performance.now()
+  await Promise.all(Array.from({ length: concurrency }, client))
+  return { latencies, seconds: (performance.now() - started) / 1000 }
+}
+
+/** Spawn-to-exit time of a command that needs no connection. */
+export function runOnce(argv) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now()
+    const child = spawn(argv[0], argv.slice(1), { env: cleanEnv(), stdio: 'ignore' })
+    child.once('error', reject)
+    child.once('exit', () => resolve(performance.now() - started))
+  })
+}
+
+/**
+ * Accept=yes under systemd-socket-activate --accept --inetd. Per variant and concurrency:
+ * latencies, requests/s per round, CPU ms per request (from the reaped children's CPU time).
+ */
+export async function perConnection({ list, nodeStart, rounds, counts, logDir, progress }) {
+  const results = { nodeStart: { latencies: [], roundMedians: [] } }
+  const running = []
+  for (const variant of list) {
+    const act = await activate(variant.argv, { accept: true, log: join(logDir, `per-connection-${variant.key}.log`) })
+    running.push({ variant, act })
+    results[variant.key] = {}
+    for (const c of variant.concurrency) results[variant.key][c] = { latencies: [], roundMedians: [], rps: [], cpuMs: [] }
+    await requestOnce(act.port) // the first start reads everything from disk: not measured
+  }
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const starts = []
+      for (let i = 0; i < counts[1]; i++) starts.push(await runOnce(nodeStart.argv))
+      results.nodeStart.latencies.push(...starts)
+      results.nodeStart.roundMedians.push(median(starts))
+      for (const { variant, act } of rotate(running, round)) {
+        for (const c of variant.concurrency) {
+          const before = await cpuMs(act.pid)
+          const { latencies, seconds } = await burst(act.port, c, counts[c])
+          await childrenGone(act.pid)
+          const after = await cpuMs(act.pid)
+          const slot = results[variant.key][c]
+          slot.latencies.push(...latencies)
+          slot.roundMedians.push(median(latencies))
+          slot.rps.push(latencies.length / seconds)
+          slot.cpuMs.push((after.children - before.children) / latencies.length)
+        }
+      }
+      progress(`per-connection round ${round + 1}/${rounds}`)
+    }
+  } finally {
+    for (const { act } of running) await act.stop()
+  }
+  return results
+}
+
+/**
+ * Accept=no, cold: a fresh systemd-socket-activate per sample, so each first request starts the
+ * process. Records connect → whole response, the CPU the process used for it, and its RSS idle.
+ */
+export async function listenerCold({ list, rounds, logDir, progress }) {
+  const results = Object.fromEntries(list.map((v) => [v.key, { firstMs: [], cpuMs: [], idleRss: [] }]))
+  for (let round = 0; round < rounds; round++) {
+    for (const variant of rotate(list, round)) {
+      const act = await activate(variant.argv, { log: join(logDir, `listener-cold-${variant.key}.log`) })
+      try {
+        const { ms, status } = await requestOnce(act.port)
+        if (status !== 200) throw new Error(`${variant.key}: status ${status}`)
+        const cpu = await cpuMs(act.pid)
+        await sleep(200)
+        results[variant.key].firstMs.push(ms)
+        results[variant.key].cpuMs.push(cpu.self)
+        results[variant.key].idleRss.push((await rssMb(act.pid)).rss)
+      } finally {
+        await act.stop()
+      }
+    }
+    progress(`listener cold start round ${round + 1}/${rounds}`)
+  }
+  return results
+}
+
+/**
+ * Accept=no, warm (and standalone): one long-lived process per variant. Per round: keep-alive
+ * latency at concurrency 1, keep-alive throughput and new-connection throughput at 16, CPU per
+ * request over both; RSS after all of it.
+ */
+export async function listenerWarm({ list, rounds, counts, logDir, progress }) {
+  const running = []
+  const results = {}
+  for (const variant of list) {
+    const log = join(logDir, `listener-warm-${variant.key}.log`)
+    const act = variant.standalone ? await standalone(variant.argv, log) : await activate(variant.argv, { log })
+    running.push({ variant, act })
+    results[variant.key] = { latencies: [], roundMedians: [], keepAliveRps: [], newConnRps: [], cpuMs: [], rss: NaN, peakRss: NaN }
+    await burst(act.port, 4, 50) // start it and let the JIT settle: not measured
+  }
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const { variant, act } of rotate(running, round)) {
+        const slot = results[variant.key]
+        const before = await cpuMs(act.pid)
+        let requests = 0
+        if (variant.keepAlive) {
+          const latencies = await keepAliveSeries(act.port, counts.latency)
+          slot.latencies.push(...latencies)
+          slot.roundMedians.push(median(latencies))
+          const started = performance.now()
+          const series = await Promise.all(Array.from({ length: 16 }, () => keepAliveSeries(act.port, counts.keepAlive)))
+          slot.keepAliveRps.push((16 * counts.keepAlive) / ((performance.now() - started) / 1000))
+          requests += counts.latency + 16 * counts.keepAlive
+          void series
+        }
+        const fresh = await burst(act.port, 16, counts.newConn)
+        if (!variant.keepAlive) {
+          slot.latencies.push(...fresh.latencies)
+          slot.roundMedians.push(median(fresh.latencies))
+        }
+        slot.newConnRps.push(fresh.latencies.length / fresh.seconds)
+        requests += fresh.latencies.length
+        const after = await cpuMs(act.pid)
+        slot.cpuMs.push((after.self - before.self) / requests)
+      }
+      progress(`listener warm round ${round + 1}/${rounds}`)
+    }
+    for (const { variant, act } of running) Object.assign(results[variant.key], await rssMb(act.pid).then(({ rss, peak }) => ({ rss, peakRss: peak })))
+  } finally {
+    for (const { act } of running) await act.stop()
+  }
+  return results
+}
+
+async function standalone(argv, log) {
+  const port = await freePort()
+  const logFd = openSync(log, 'a')
+  const child = spawn(argv[0], [...argv.slice(1), `--port=${port}`], { env: cleanEnv(), stdio: ['ignore', 'ignore', logFd] })
+  closeSync(logFd)
+  const exited = new Promise((done) => child.once('exit', done))
+  await waitListening(port, child)
+  return {
+    port,
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}

@@ -1,0 +1,70 @@
+// What the benchmark runs: each variant is a command line, as a unit's ExecStart= would hold it.
+// The optimisation steps are variants too, so each step is measured against the others in the
+// same run. prepare() makes the step artifacts that `npm run build` does not ship.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+export const PYTHON = '/usr/bin/python3' // Debian's, where python3-flask installs
+
+export function variants(root, work) {
+  const dist = join(root, 'dist')
+  const node = process.execPath
+  const servers = join(root, 'bench/servers')
+  const blob = join(dist, 'diceroll.blob')
+  return {
+    // Process start alone: the floor every Node variant pays.
+    nodeStart: { label: '`node -e 0`', argv: [node, '-e', '0'] },
+    net: { label: 'bare `node:net` responder', argv: [node, join(servers, 'net-responder.cjs')] },
+    http: { label: 'bare `node:http` server', argv: [node, join(servers, 'bare-http.cjs')] },
+    modules: { label: 'diceroll, plain modules (`node dist/main.js`)', argv: [node, join(dist, 'main.js')], step: 'Fastify from node_modules (tsc output)' },
+    bundle: { label: 'diceroll, bundle', argv: [node, join(work, 'bundle/launch.cjs')], step: 'esbuild single-file bundle (minified)' },
+    bundleCache: { label: 'diceroll, bundle + code cache', argv: [node, join(dist, 'launch.cjs')], step: '+ V8 code cache made after real requests' },
+    snapshotDirect: { label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', blob, join(dist, 'launch.cjs')], step: 'startup snapshot holding the built app, node started directly' },
+    snapshotNoRehash: { label: 'diceroll, snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), join(dist, 'launch.cjs')], step: '+ `--no-rehash-snapshot` (not shipped)' },
+    diceroll: { label: 'diceroll (`dist/diceroll`, shipped)', argv: [join(dist, 'diceroll')], step: 'the shipped launcher: `dist/diceroll` (sh, exec node with the snapshot)' },
+    flask: { label: 'Flask + werkzeug (the classic recipe)', argv: [PYTHON, join(servers, 'flask_dice.py')] },
+  }
+}
+
+/** Builds the step artifacts that are not shipped: the bundle without its cache, a no-rehash blob. */
+export function prepare(root, work, { noRehash }) {
+  const dist = join(root, 'dist')
+  mkdirSync(join(work, 'bundle'), { recursive: true })
+  for (const file of ['launch.cjs', 'diceroll.cjs']) copyFileSync(join(dist, file), join(work, 'bundle', file))
+  if (!existsSync(join(dist, 'diceroll.blob'))) throw new Error('dist/diceroll.blob is missing: npm run build could not make the startup snapshot')
+  if (noRehash) {
+    const made = spawnSync(process.execPath, ['--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), '--build-snapshot', join(dist, 'snapshot-entry.cjs')], { encoding: 'utf8' })
+    if (made.status !== 0) throw new Error(`cannot build the --no-rehash-snapshot blob: ${made.stderr}`)
+  }
+}
+
+/** Is Flask there? If not and we may, install Debian's python3-flask (and GNU time). */
+export function ensurePackages({ install }) {
+  const missing = []
+  if (spawnSync(PYTHON, ['-c', 'import flask'], { stdio: 'ignore' }).status !== 0) missing.push('python3-flask')
+  if (!existsSync('/usr/bin/time')) missing.push('time')
+  if (missing.length > 0 && install && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+    const apt = (args) => spawnSync('apt-get', ['-q', '-o', 'DPkg::Lock::Timeout=600', ...args], { env, encoding: 'utf8', timeout: 600_000 })
+    let result = apt(['install', '-y', ...missing])
+    if (result.status !== 0) {
+      apt(['update'])
+      result = apt(['install', '-y', ...missing])
+    }
+  }
+  return {
+    flask: spawnSync(PYTHON, ['-c', 'import flask'], { stdio: 'ignore' }).status === 0,
+    time: existsSync('/usr/bin/time'),
+    flaskVersion: flaskVersion(),
+    missing,
+  }
+}
+
+function flaskVersion() {
+  try {
+    return execFileSync(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("flask"), m.version("werkzeug"))'], { encoding: 'utf8' }).trim()
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick]: the two activation models side by side on this machine, written
+// to docs/benchmarks.md and docs/benchmarks.svg (--quick: a few seconds, for CI, written to
+// .cache/bench/ so the quoted figures are never replaced by a quick run's).
+import { mkdirSync, rmSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chart } from './lib/chart.mjs'
+import { peakRssMb, peakRssOfCommand } from './lib/inetd.mjs'
+import { listenerCold, listenerWarm, perConnection } from './lib/measure.mjs'
+import { writeReport } from './lib/report.mjs'
+import { ensurePackages, prepare, variants } from './lib/variants.mjs'
+import { median } from './lib/stats.mjs'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+const quick = process.argv.includes('--quick')
+const work = join(root, '.cache/bench')
+const outDir = quick ? work : join(root, 'docs')
+const started = performance.now()
+const progress = (message) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`)
+
+const plan = quick
+  ? { pcRounds: 1, pcCounts: { 1: 3, 4: 4, 16: 16 }, coldRounds: 1, warmRounds: 1, warmCounts: { latency: 20, keepAlive: 10, newConn: 20 }, rssSamples: 1 }
+  : { pcRounds: 5, pcCounts: { 1: 12, 4: 24, 16: 48 }, coldRounds: 7, warmRounds: 5, warmCounts: { latency: 300, keepAlive: 100, newConn: 400 }, rssSamples: 5 }
+
+rmSync(work, { recursive: true, force: true })
+mkdirSync(join(work, 'logs'), { recursive: true })
+const logDir = join(work, 'logs')
+
+const packages = ensurePackages({ install: !quick })
+progress(packages.flask
+  ? `Flask ${packages.flaskVersion} found: the classic recipe is measured too`
+  : `python3-flask is not installed${quick ? ' (--quick installs nothing)' : ' and apt-get could not install it'}: the Flask rows are skipped`)
+prepare(root, work, { noRehash: !quick })
+progress(`step artifacts ready in ${work}`)
+
+const v = variants(root, work)
+const with_ = (variant, key, args, extra = {}) => ({ ...variant, key, argv: [...variant.argv, ...args], ...extra })
+const ALL = [1, 4, 16]
+const pcList = [
+  with_(v.net, 'net', [], { concurrency: quick ? [1, 4] : ALL }),
+  ...(quick ? [] : ['modules', 'bundle', 'bundleCache', 'snapshotDirect', 'snapshotNoRehash'].map((key) => with_(v[key], key, ['--mode=per-connection'], { concurrency: [1] }))),
+  with_(v.diceroll, 'diceroll', ['--mode=per-connection'], { concurrency: quick ? [1, 4] : ALL }),
+  ...(packages.flask ? [with_(v.flask, 'flask', ['per-connection'], { concurrency: quick ? [1, 4] : ALL })] : []),
+]
+const coldList = [
+  with_(v.http, 'http', []),
+  ...(quick ? [] : [with_(v.modules, 'modules', ['--mode=listener']), with_(v.bundleCache, 'bundleCache', ['--mode=listener'])]),
+  with_(v.diceroll, 'diceroll', ['--mode=listener']),
+  ...(packages.flask ? [with_(v.flask, 'flask', ['listener'])] : []),
+]
+const warmList = [
+  with_(v.http, 'http', [], { keepAlive: true }),
+  with_(v.diceroll, 'diceroll', ['--mode=listener'], { keepAlive: true }),
+  with_(v.diceroll, 'standalone', ['--mode=standalone', '--host=127.0.0.1'], { keepAlive: true, standalone: true, label: 'diceroll standalone (no systemd)' }),
+  ...(packages.flask ? [with_(v.flask, 'flask', ['listener'], { keepAlive: false })] : []),
+]
+
+const pc = await perConnection({ list: pcList, nodeStart: v.nodeStart, rounds: plan.pcRounds, counts: plan.pcCounts, logDir, progress })
+const cold = await listenerCold({ list: coldList, rounds: plan.coldRounds, logDir, progress })
+const warm = await listenerWarm({ list: warmList, rounds: plan.warmRounds, counts: plan.warmCounts, logDir, progress })
+
+const rss = { nodeStart: [] }
+for (let i = 0; i < plan.rssSamples; i++) {
+  rss.nodeStart.push(await peakRssOfCommand(v.nodeStart.argv))
+  for (const variant of pcList) (rss[variant.key] ??= []).push(await peakRssMb(variant.argv))
+}
+progress(`peak RSS per instance, ${plan.rssSamples} sample${plan.rssSamples > 1 ? 's' : ''} each`)
+
+const results = { quick, plan, packages, variants: v, pcList, coldList, warmList, pc, cold, warm, rss }
+const { markdown, summary } = writeReport(results, { root, outDir, command: `npm run bench${quick ? ' -- --quick' : ''}` })
+chart(results, join(outDir, 'benchmarks.svg'))
+progress('done')
+console.log(`\n${summary}\n\nwrote ${join(outDir, 'benchmarks.md')} and ${join(outDir, 'benchmarks.svg')}${quick ? ' (quick run: not the quoted figures)' : ''}`)
+void markdown
+void median
