@@ -2,15 +2,13 @@
 // npm run bench [-- --quick]: the two activation models side by side on this machine, written
 // to docs/benchmarks.md and docs/benchmarks.svg (--quick: a few seconds, for CI, written to
 // .cache/bench/ so the quoted figures are never replaced by a quick run's).
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chart } from './lib/chart.mjs'
 import { peakRssMb, peakRssOfCommand } from './lib/inetd.mjs'
 import { listenerCold, listenerWarm, perConnection } from './lib/measure.mjs'
-import { writeReport } from './lib/report.mjs'
+import { publish } from './report.mjs'
 import { ensurePackages, prepare, variants } from './lib/variants.mjs'
-import { median } from './lib/stats.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const quick = process.argv.includes('--quick')
@@ -68,9 +66,7 @@ for (let i = 0; i < plan.rssSamples; i++) {
 progress(`peak RSS per instance, ${plan.rssSamples} sample${plan.rssSamples > 1 ? 's' : ''} each`)
 
 const results = { quick, plan, packages, variants: v, pcList, coldList, warmList, pc, cold, warm, rss }
-const { markdown, summary } = writeReport(results, { root, outDir, command: `npm run bench${quick ? ' -- --quick' : ''}` })
-chart(results, join(outDir, 'benchmarks.svg'))
-progress('done')
-console.log(`\n${summary}\n\nwrote ${join(outDir, 'benchmarks.md')} and ${join(outDir, 'benchmarks.svg')}${quick ? ' (quick run: not the quoted figures)' : ''}`)
-void markdown
-void median
+// The raw figures, for a look behind the tables; `node bench/report.mjs` redraws from them.
+writeFileSync(join(work, 'results.json'), JSON.stringify(results))
+progress('measured')
+publish(results, { outDir, command: `npm run bench${quick ? ' -- --quick' : ''}` })

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { crossovers, describeRate, IDLE_S, models, SAMPLE_RATES } from './cost.mjs'
+import { HOW_IT_WORKS } from './explainer.mjs'
 import { costInputs, figures } from './figures.mjs'
 import { fmt, fmtRange } from './stats.mjs'
 
@@ -41,6 +42,7 @@ export function writeReport(results, { outDir, command }) {
   })), '')
   md.push('`--no-rehash-snapshot` is measured but not shipped: it fixes the hash seed of every instance to', 'the one in the blob, which weakens V8\'s protection against hash-flooding; the row above shows what', 'it would buy.', '')
 
+  md.push(HOW_IT_WORKS, '')
   md.push('## Listener (Accept=no)', '', '### Cold start: the first response of a process that was not running', '')
   md.push('A fresh `systemd-socket-activate` per sample: connect → whole response of the first request.', '')
   md.push(table(['implementation', 'first response ms', '× `node -e 0`', 'CPU ms to serve it', 'RSS idle after it, MB'], results.coldList.map((v) => {
