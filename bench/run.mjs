@@ -29,7 +29,7 @@ const packages = ensurePackages({ install: !quick })
 progress(packages.flask
   ? `Flask ${packages.flaskVersion} found: the classic recipe is measured too`
   : `python3-flask is not installed${quick ? ' (--quick installs nothing)' : ' and apt-get could not install it'}: the Flask rows are skipped`)
-prepare(root, work, { noRehash: !quick })
+prepare(root, work, { steps: !quick })
 progress(`step artifacts ready in ${work}`)
 
 const v = variants(root, work)
@@ -37,7 +37,7 @@ const with_ = (variant, key, args, extra = {}) => ({ ...variant, key, argv: [...
 const ALL = [1, 4, 16]
 const pcList = [
   with_(v.net, 'net', [], { concurrency: quick ? [1, 4] : ALL }),
-  ...(quick ? [] : ['modules', 'bundle', 'bundleCache', 'snapshotDirect', 'snapshotNoRehash'].map((key) => with_(v[key], key, ['--mode=per-connection'], { concurrency: [1] }))),
+  ...(quick ? [] : ['modules', 'bundle', 'bundleCacheEager', 'bundleCache', 'snapshotEager', 'snapshotDirect', 'snapshotNoRehash'].map((key) => with_(v[key], key, ['--mode=per-connection'], { concurrency: [1] }))),
   with_(v.diceroll, 'diceroll', ['--mode=per-connection'], { concurrency: quick ? [1, 4] : ALL }),
   ...(packages.flask ? [with_(v.flask, 'flask', ['per-connection'], { concurrency: quick ? [1, 4] : ALL })] : []),
 ]

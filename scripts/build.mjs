@@ -7,24 +7,29 @@
 //   dist/diceroll            the launcher the units run: the snapshot when this very node
 //                            built it, else launch.cjs
 // Each optional step that fails leaves the step before it working, and says so.
-// --no-snapshot / --no-code-cache skip those steps (the benchmark measures each step).
+// --no-snapshot / --no-code-cache skip those steps; --no-lazy loads every module at start;
+// --out=DIR writes there instead of dist/ (the benchmark builds its step variants that way).
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, linkSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { chmodSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { lazyBuiltins, noDepd } from './esbuild-plugins.mjs'
+import { lazyBuiltins, lazyModules, noDepd } from './esbuild-plugins.mjs'
 import { LOADER_SOURCE, LAUNCHER_SOURCE } from './launchers.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const dist = join(root, 'dist')
 const flags = new Set(process.argv.slice(2))
+const outArg = process.argv.find((arg) => arg.startsWith('--out='))
+const out = outArg ? resolve(outArg.slice(6)) : dist
+mkdirSync(out, { recursive: true })
 const started = Date.now()
+const shown = (file) => relative(root, join(out, file))
 const step = (message) => console.log(`build: ${message} (${Date.now() - started} ms)`)
 
 // Nothing stale (an old blob, an old cache) may survive a build.
 for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.cache', 'launch.cjs', 'diceroll.blob', '.node', 'snapshot-entry.cjs']) {
-  rmSync(join(dist, file), { force: true })
+  rmSync(join(out, file), { force: true })
 }
 
 const common = {
@@ -39,20 +44,21 @@ const common = {
   // the tests cover src/ through the modules and run the bundle and the snapshot as they ship.
   banner: { js: '/* c8 ignore start */' },
   footer: { js: '/* c8 ignore stop */' },
+  plugins: flags.has('--no-lazy') ? [] : [lazyModules(['type-is', 'thread-stream', '@fastify/proxy-addr', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'])],
 }
-await build({ ...common, entryPoints: [join(dist, 'main.js')], outfile: join(dist, 'diceroll.cjs') })
+await build({ ...common, entryPoints: [join(dist, 'main.js')], outfile: join(out, 'diceroll.cjs') })
 // main.js's #! line is kept by esbuild, but the loader compiles the bundle inside a function.
-const bundled = readFileSync(join(dist, 'diceroll.cjs'), 'utf8')
-if (bundled.startsWith('#!')) writeFileSync(join(dist, 'diceroll.cjs'), `//${bundled}`)
-writeFileSync(join(dist, 'launch.cjs'), LOADER_SOURCE, { mode: 0o755 })
-step('bundled dist/diceroll.cjs, loader dist/launch.cjs')
+const bundled = readFileSync(join(out, 'diceroll.cjs'), 'utf8')
+if (bundled.startsWith('#!')) writeFileSync(join(out, 'diceroll.cjs'), `//${bundled}`)
+writeFileSync(join(out, 'launch.cjs'), LOADER_SOURCE, { mode: 0o755 })
+step(`bundled ${shown('diceroll.cjs')}, loader ${shown('launch.cjs')}`)
 
 const node = realpathSync(process.execPath)
 const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }
 
 if (!flags.has('--no-code-cache')) {
-  const made = spawnSync(node, [join(root, 'scripts/make-code-cache.cjs'), join(dist, 'diceroll.cjs')], { env: cleanEnv, encoding: 'utf8' })
-  if (made.status === 0) step('code cache dist/diceroll.cjs.cache')
+  const made = spawnSync(node, [join(root, 'scripts/make-code-cache.cjs'), join(out, 'diceroll.cjs')], { env: cleanEnv, encoding: 'utf8' })
+  if (made.status === 0) step(`code cache ${shown('diceroll.cjs.cache')}`)
   else step(`no code cache, launch.cjs will compile the bundle each start: ${made.stderr.trim().split('\n').at(-1)}`)
 }
 
@@ -61,11 +67,11 @@ if (!flags.has('--no-snapshot')) {
   await build({
     ...common,
     entryPoints: [join(dist, 'snapshot/entry.js')],
-    outfile: join(dist, 'snapshot-entry.cjs'),
-    plugins: [lazyBuiltins(['http', 'https', 'http2', 'dns']), noDepd()],
+    outfile: join(out, 'snapshot-entry.cjs'),
+    plugins: [...common.plugins, lazyBuiltins(['http', 'https', 'http2', 'dns']), noDepd()],
   })
-  const blob = join(dist, 'diceroll.blob')
-  const made = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', join(dist, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
+  const blob = join(out, 'diceroll.blob')
+  const made = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
   // snapshot-entry.cjs stays: the benchmark builds its --no-rehash-snapshot variant from it.
   if (made.status === 0) {
     snapshot = verifySnapshot(blob)
@@ -81,7 +87,7 @@ if (!flags.has('--no-snapshot')) {
 // the link no longer matches and the launcher uses launch.cjs until the next build.
 let check = 'none'
 if (snapshot) {
-  const stamp = join(dist, '.node')
+  const stamp = join(out, '.node')
   try {
     linkSync(node, stamp)
     check = 'link'
@@ -91,15 +97,15 @@ if (snapshot) {
     step(`cannot hard-link ${node} (${error.code}): the launcher checks it with stat(1) instead, ~1 ms slower`)
   }
 }
-writeFileSync(join(dist, 'diceroll'), LAUNCHER_SOURCE({ node, check }), { mode: 0o755 })
-chmodSync(join(dist, 'diceroll'), 0o755)
-step(`launcher dist/diceroll: ${snapshot ? 'startup snapshot' : 'dist/launch.cjs (no snapshot)'} with ${node}`)
+writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check }), { mode: 0o755 })
+chmodSync(join(out, 'diceroll'), 0o755)
+step(`launcher ${shown('diceroll')}: ${snapshot ? 'startup snapshot' : `${shown('launch.cjs')} (no snapshot)`} with ${node}`)
 
 /** A blob that builds can still fail at run time: start it once on `--help`. */
 function verifySnapshot(blob) {
-  const run = spawnSync(node, ['--snapshot-blob', blob, join(dist, 'launch.cjs'), '--help'], { env: cleanEnv, encoding: 'utf8' })
+  const run = spawnSync(node, ['--snapshot-blob', blob, join(out, 'launch.cjs'), '--help'], { env: cleanEnv, encoding: 'utf8' })
   if (run.status === 0 && run.stdout.startsWith('Usage: diceroll')) {
-    step('startup snapshot dist/diceroll.blob')
+    step(`startup snapshot ${shown('diceroll.blob')}`)
     return true
   }
   rmSync(blob, { force: true })

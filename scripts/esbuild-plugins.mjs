@@ -67,3 +67,34 @@ export const TO_SORTED_POLYFILL = `if (!Array.prototype.toSorted) {
     writable: true, configurable: true,
   })
 }`
+
+/**
+ * Packages required at load but used only on paths this service never or rarely takes: each
+ * becomes a stand-in that loads the real package on first use, so neither the bundle's start
+ * nor the snapshot's heap pays for them. type-is pulls in mime-db (a 200 kB table) for
+ * @fastify/sensible's request.is(); thread-stream is pino's worker transport; proxy-addr serves
+ * Fastify's trustProxy.
+ */
+export function lazyModules(names) {
+  const filter = new RegExp(`^(${names.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`)
+  return {
+    name: 'lazy-modules',
+    setup(build) {
+      build.onResolve({ filter }, (args) => args.namespace === 'lazy-module'
+        ? undefined
+        : { path: args.path, namespace: 'lazy-module', pluginData: { resolveDir: args.resolveDir } })
+      build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
+        resolveDir: args.pluginData.resolveDir,
+        loader: 'js',
+        contents: `let real
+const load = () => (real ??= require(${JSON.stringify(args.path)}))
+module.exports = new Proxy(function () {}, {
+  get(_, key) { return real === undefined && key === '__esModule' ? undefined : load()[key] },
+  has(_, key) { return key in load() },
+  apply(_, self, args) { return Reflect.apply(load(), self, args) },
+  construct(_, args) { return Reflect.construct(load(), args) },
+})`,
+      }))
+    },
+  }
+}

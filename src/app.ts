@@ -5,6 +5,7 @@ import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, t
 import fastifySensible from '@fastify/sensible'
 import type { RandomInt } from './dice.js'
 import { rollRoutes } from './routes/roll.js'
+import { buildSerializer, buildValidator } from './schema-compilers.js'
 import { startReport } from './start-report.js'
 
 export interface AppOptions {
@@ -78,6 +79,8 @@ export function fastifyOptions(options: AppOptions): FastifyServerOptions {
     return503OnClosing: false,
     forceCloseConnections: false,
     ajv: { customOptions: { removeAdditional: false } },
+    // Fastify's types describe Ajv's own functions; ours keep to its calling convention.
+    schemaController: { compilersFactory: { buildValidator, buildSerializer } as never },
   }
 }
 

@@ -19,21 +19,28 @@ export function variants(root, work) {
     http: { label: 'bare `node:http` server', argv: [node, join(servers, 'bare-http.cjs')] },
     modules: { label: 'diceroll, plain modules (`node dist/main.js`)', argv: [node, join(dist, 'main.js')], step: 'Fastify from node_modules (tsc output)' },
     bundle: { label: 'diceroll, bundle', argv: [node, join(work, 'bundle/launch.cjs')], step: 'esbuild single-file bundle (minified)' },
-    bundleCache: { label: 'diceroll, bundle + code cache', argv: [node, join(dist, 'launch.cjs')], step: '+ V8 code cache made after real requests' },
-    snapshotDirect: { label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', blob, join(dist, 'launch.cjs')], step: 'startup snapshot holding the built app, node started directly' },
-    snapshotNoRehash: { label: 'diceroll, snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), join(dist, 'launch.cjs')], step: '+ `--no-rehash-snapshot` (not shipped)' },
+    bundleCacheEager: { label: 'diceroll, bundle + code cache, every module loaded', argv: [node, join(work, 'eager/launch.cjs')], step: '+ V8 code cache made after real requests' },
+    bundleCache: { label: 'diceroll, bundle + code cache', argv: [node, join(dist, 'launch.cjs')], step: '+ our own validator for flat query schemas; Ajv, fast-json-stringify, type-is (mime-db), thread-stream, proxy-addr loaded only if used' },
+    snapshotEager: { label: 'diceroll, snapshot, every module loaded', argv: [node, '--snapshot-blob', join(work, 'eager/diceroll.blob'), join(work, 'eager/launch.cjs')], step: 'the snapshot below without the step above (not shipped)', aside: true },
+    snapshotDirect: { label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', blob, join(dist, 'launch.cjs')], step: '+ startup snapshot holding the built, ready app, node started directly' },
+    snapshotNoRehash: { label: 'diceroll, snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), join(dist, 'launch.cjs')], step: '+ `--no-rehash-snapshot` (not shipped)', aside: true },
     diceroll: { label: 'diceroll (`dist/diceroll`, shipped)', argv: [join(dist, 'diceroll')], step: 'the shipped launcher: `dist/diceroll` (sh, exec node with the snapshot)' },
     flask: { label: 'Flask + werkzeug (the classic recipe)', argv: [PYTHON, join(servers, 'flask_dice.py')] },
   }
 }
 
-/** Builds the step artifacts that are not shipped: the bundle without its cache, a no-rehash blob. */
-export function prepare(root, work, { noRehash }) {
+/**
+ * Builds the step artifacts that are not shipped: every module loaded at start (scripts/build.mjs
+ * --no-lazy), that bundle without its code cache, and a blob for --no-rehash-snapshot.
+ */
+export function prepare(root, work, { steps }) {
   const dist = join(root, 'dist')
-  mkdirSync(join(work, 'bundle'), { recursive: true })
-  for (const file of ['launch.cjs', 'diceroll.cjs']) copyFileSync(join(dist, file), join(work, 'bundle', file))
   if (!existsSync(join(dist, 'diceroll.blob'))) throw new Error('dist/diceroll.blob is missing: npm run build could not make the startup snapshot')
-  if (noRehash) {
+  if (steps) {
+    const eager = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), `--out=${join(work, 'eager')}`, '--no-lazy'], { encoding: 'utf8' })
+    if (eager.status !== 0) throw new Error(`cannot build the step variants: ${eager.stderr}`)
+    mkdirSync(join(work, 'bundle'), { recursive: true })
+    for (const file of ['launch.cjs', 'diceroll.cjs']) copyFileSync(join(work, 'eager', file), join(work, 'bundle', file))
     const made = spawnSync(process.execPath, ['--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), '--build-snapshot', join(dist, 'snapshot-entry.cjs')], { encoding: 'utf8' })
     if (made.status !== 0) throw new Error(`cannot build the --no-rehash-snapshot blob: ${made.stderr}`)
   }
