@@ -38,7 +38,7 @@ t.test('other schemas go to Ajv; response schemas to fast-json-stringify, set up
   t.equal(pattern({ n: 'b' }), false)
   t.match(pattern.errors, [{ keyword: 'pattern' }])
   t.equal((validator(route({ type: 'integer' })) as Validate)(3), true)
-  for (const notFlat of [{ type: 'object' }, { type: 'object', properties: { n: { type: 'number' } } }, { type: 'object', properties: {}, additionalProperties: {} }]) {
+  for (const notFlat of [true, { type: 'object' }, { type: 'object', properties: { n: { type: 'number' } } }, { type: 'object', properties: {}, additionalProperties: {} }]) {
     t.type(validator(route(notFlat)), 'function', JSON.stringify(notFlat))
   }
   t.throws(() => validator(route({ type: 'object', properties: { n: { type: 'string', maxLength: 1.5 } } })), /maxLength must be integer/, 'Ajv judges what we cannot')
