@@ -69,4 +69,4 @@ const results = { quick, plan, packages, variants: v, pcList, coldList, warmList
 // The raw figures, for a look behind the tables; `node bench/report.mjs` redraws from them.
 writeFileSync(join(work, 'results.json'), JSON.stringify(results))
 progress('measured')
-publish(results, { outDir, command: `npm run bench${quick ? ' -- --quick' : ''}` })
+publish(results, { root, outDir, command: `npm run bench${quick ? ' -- --quick' : ''}` })

@@ -28,7 +28,7 @@ const shown = (file) => relative(root, join(out, file))
 const step = (message) => console.log(`build: ${message} (${Date.now() - started} ms)`)
 
 // Nothing stale (an old blob, an old cache) may survive a build.
-for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.cache', 'launch.cjs', 'diceroll.blob', '.node', 'snapshot-entry.cjs']) {
+for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.map', 'diceroll.cjs.cache', 'launch.cjs', 'diceroll.blob', '.node', 'snapshot-entry.cjs']) {
   rmSync(join(out, file), { force: true })
 }
 

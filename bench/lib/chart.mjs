@@ -34,11 +34,11 @@ function bars(f, results, y0) {
   for (const v of results.pcList) {
     const p = f.perConnection[v.key]
     const color = v.key === 'diceroll' ? COLORS.diceroll : v.key === 'flask' ? COLORS.flask : v.key === 'net' ? COLORS.floor : COLORS.step
-    rows.push({ label: v.step ?? v.label, p50: p.p50, cpu: p.cpuMs, color })
+    rows.push({ label: v.short ?? v.label, p50: p.p50, cpu: p.cpuMs, color })
   }
   const coldFirst = f.listenerCold.diceroll?.firstMs
-  if (coldFirst) rows.push({ label: 'listener cold first response (dist/diceroll)', p50: coldFirst, color: COLORS.diceroll, cpu: f.listenerCold.diceroll.cpuMs })
-  const labelW = 400
+  if (coldFirst) rows.push({ label: 'listener: cold first response', p50: coldFirst, color: COLORS.diceroll, cpu: f.listenerCold.diceroll.cpuMs })
+  const labelW = 300
   const plotW = W - labelW - 90
   const max = Math.max(...rows.map((r) => Math.max(r.p50, r.cpu ?? 0))) * 1.08
   const sx = (ms) => labelW + (ms / max) * plotW

@@ -15,17 +15,17 @@ export function variants(root, work) {
   return {
     // Process start alone: the floor every Node variant pays.
     nodeStart: { label: '`node -e 0`', argv: [node, '-e', '0'] },
-    net: { label: 'bare `node:net` responder', argv: [node, join(servers, 'net-responder.cjs')] },
+    net: { short: 'bare node:net responder', label: 'bare `node:net` responder', argv: [node, join(servers, 'net-responder.cjs')] },
     http: { label: 'bare `node:http` server', argv: [node, join(servers, 'bare-http.cjs')] },
-    modules: { label: 'diceroll, plain modules (`node dist/main.js`)', argv: [node, join(dist, 'main.js')], step: 'Fastify from node_modules (tsc output)' },
-    bundle: { label: 'diceroll, bundle', argv: [node, join(work, 'bundle/launch.cjs')], step: 'esbuild single-file bundle (minified)' },
-    bundleCacheEager: { label: 'diceroll, bundle + code cache, every module loaded', argv: [node, join(work, 'eager/launch.cjs')], step: '+ V8 code cache made after real requests' },
-    bundleCache: { label: 'diceroll, bundle + code cache', argv: [node, join(dist, 'launch.cjs')], step: '+ our own validator for flat query schemas; Ajv, fast-json-stringify, type-is (mime-db), thread-stream, proxy-addr loaded only if used' },
-    snapshotEager: { label: 'diceroll, snapshot, every module loaded', argv: [node, '--snapshot-blob', join(work, 'eager/diceroll.blob'), join(work, 'eager/launch.cjs')], step: 'the snapshot below without the step above (not shipped)', aside: true },
-    snapshotDirect: { label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', blob, join(dist, 'launch.cjs')], step: '+ startup snapshot holding the built, ready app, node started directly' },
-    snapshotNoRehash: { label: 'diceroll, snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), join(dist, 'launch.cjs')], step: '+ `--no-rehash-snapshot` (not shipped)', aside: true },
-    diceroll: { label: 'diceroll (`dist/diceroll`, shipped)', argv: [join(dist, 'diceroll')], step: 'the shipped launcher: `dist/diceroll` (sh, exec node with the snapshot)' },
-    flask: { label: 'Flask + werkzeug (the classic recipe)', argv: [PYTHON, join(servers, 'flask_dice.py')] },
+    modules: { short: 'diceroll, plain modules', label: 'diceroll, plain modules (`node dist/main.js`)', argv: [node, join(dist, 'main.js')], step: 'Fastify from node_modules (tsc output)' },
+    bundle: { short: 'bundle', label: 'diceroll, bundle', argv: [node, join(work, 'bundle/launch.cjs')], step: 'esbuild single-file bundle (minified)' },
+    bundleCacheEager: { short: '+ code cache', label: 'diceroll, bundle + code cache, every module loaded', argv: [node, join(work, 'eager/launch.cjs')], step: '+ V8 code cache made after real requests' },
+    bundleCache: { short: '+ load only what is used', label: 'diceroll, bundle + code cache', argv: [node, join(dist, 'launch.cjs')], step: '+ our own validator for flat query schemas; Ajv, fast-json-stringify, type-is (mime-db), thread-stream, proxy-addr loaded only if used' },
+    snapshotEager: { short: '(snapshot, everything loaded)', label: 'diceroll, snapshot, every module loaded', argv: [node, '--snapshot-blob', join(work, 'eager/diceroll.blob'), join(work, 'eager/launch.cjs')], step: 'the snapshot below without the step above (not shipped)', aside: true },
+    snapshotDirect: { short: '+ startup snapshot of the ready app', label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', blob, join(dist, 'launch.cjs')], step: '+ startup snapshot holding the built, ready app, node started directly' },
+    snapshotNoRehash: { short: '(+ --no-rehash-snapshot, not shipped)', label: 'diceroll, snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), join(dist, 'launch.cjs')], step: '+ `--no-rehash-snapshot` (not shipped)', aside: true },
+    diceroll: { short: 'dist/diceroll launcher (shipped)', label: 'diceroll (`dist/diceroll`, shipped)', argv: [join(dist, 'diceroll')], step: 'the shipped launcher: `dist/diceroll` (sh, exec node with the snapshot)' },
+    flask: { short: 'Flask + werkzeug', label: 'Flask + werkzeug (the classic recipe)', argv: [PYTHON, join(servers, 'flask_dice.py')] },
   }
 }
 
