@@ -5,20 +5,38 @@ import type { FastifyInstance } from 'fastify'
 import { EXIT, type ExitCode } from '../errors.js'
 import { prepareHttpServer } from './accept.js'
 
-export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number): Promise<ExitCode> {
+export interface StopOptions {
+  /** Aborted on SIGTERM/SIGINT. */
+  signal: AbortSignal
+  /** How long a request already received may still take to finish. */
+  timeoutMs: number
+}
+
+export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number, stop?: StopOptions): Promise<ExitCode> {
   return new Promise((resolve) => {
     const socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
+    const cut = (exitCode: ExitCode, message: string, details: object): void => {
+      app.log.warn(details, message)
+      socket.destroy()
+      resolve(exitCode)
+    }
     // The deadline bounds the whole instance: a client that connects and never finishes its
     // request must not keep a process alive.
-    const deadline = setTimeout(() => {
-      app.log.warn({ deadlineMs }, 'request deadline passed, closing the connection')
-      socket.destroy()
-      resolve(EXIT.REQUEST_TIMEOUT)
-    }, deadlineMs)
+    let deadline = setTimeout(() => cut(EXIT.REQUEST_TIMEOUT, 'request deadline passed, closing the connection', { deadlineMs }), deadlineMs)
     socket.once('close', () => {
       clearTimeout(deadline)
       resolve(EXIT.OK)
     })
+    // Stopped: with nothing received there is nothing to finish, so give up at once; a request
+    // under way gets the stop timeout to finish.
+    stop?.signal.addEventListener('abort', () => {
+      if (socket.bytesRead === 0) {
+        cut(EXIT.FORCED_STOP, 'stopped before any request arrived, closing the connection', {})
+        return
+      }
+      clearTimeout(deadline)
+      deadline = setTimeout(() => cut(EXIT.FORCED_STOP, 'stopped, and the request did not finish in time', { stopTimeoutMs: stop.timeoutMs }), stop.timeoutMs)
+    }, { once: true })
     prepareHttpServer(app)
     app.server.emit('connection', socket)
   })
