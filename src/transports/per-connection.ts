@@ -39,5 +39,6 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
     }, { once: true })
     prepareHttpServer(app)
     app.server.emit('connection', socket)
+    app.log.debug({ fd }, `serving the connection on fd ${fd}`)
   })
 }
