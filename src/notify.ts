@@ -78,8 +78,8 @@ function watchdogInterval(env: Env, pid: number, log: NotifyLog): number | undef
 }
 
 /** The addon's send function, or why it cannot be loaded, in words a person can act on. */
-export function loadAddon(override: string | undefined): SendDatagram | string {
-  const path = override || findAddon(dirname(fileURLToPath(import.meta.url)))
+export function loadAddon(override: string | undefined, from = dirname(fileURLToPath(import.meta.url))): SendDatagram | string {
+  const path = override || findAddon(from)
   if (path === undefined || !existsSync(path)) {
     return `the native addon ${override || ADDON} is not built (was npm ci run with --ignore-scripts? run "npm rebuild diceroll", or "npx node-gyp rebuild" in the package)`
   }

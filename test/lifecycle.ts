@@ -9,8 +9,13 @@ import { createNotifier } from '../src/notify.js'
 import { serveStandalone } from '../src/transports/standalone.js'
 import { rawConnection } from './fixtures/listener.js'
 
-async function serve(idleTimeoutMs: number) {
+async function serve(idleTimeoutMs: number, failClose = false) {
   const app = buildApp()
+  if (failClose) {
+    app.addHook('onClose', async () => {
+      throw new Error('a plugin failed to close')
+    })
+  }
   app.get('/slow', async () => {
     await sleep(300)
     return { slow: true }
@@ -42,7 +47,7 @@ t.test('a response in flight when the stop begins is finished, with Connection: 
 })
 
 t.test('the idle clock runs only while no connection is open', async (t) => {
-  const { lifecycle, port } = await serve(200)
+  const { lifecycle, port } = await serve(200, true)
   let exited = false
   void lifecycle.done.then(() => (exited = true))
   const quiet = await rawConnection(port)
@@ -51,5 +56,5 @@ t.test('the idle clock runs only while no connection is open', async (t) => {
   t.equal(lifecycle.status(), 'serving 1 connection, 0 requests')
   quiet.socket.end('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
   t.match(await quiet.response, /^HTTP\/1\.1 200 OK/, 'and is served')
-  t.equal(await lifecycle.done, 0, 'then it exits')
+  t.equal(await lifecycle.done, 0, 'then it exits, even when closing the app fails (which it logs)')
 })

@@ -40,6 +40,7 @@ t.test('loadAddon says why a file is not the addon', async (t) => {
   writeFileSync(broken, 'not a shared object')
   t.match(loadAddon(broken), /^the native addon .*broken\.node does not load \(.*\); rebuild it with "npm rebuild diceroll"$/)
   t.type(loadAddon(undefined), 'function', 'the built addon is found from src/ too')
+  t.equal(loadAddon(undefined, dir), 'the native addon build/Release/sd_notify.node is not built (was npm ci run with --ignore-scripts? run "npm rebuild diceroll", or "npx node-gyp rebuild" in the package)')
 })
 
 t.test('the addon rejects what is not a NOTIFY_SOCKET address with EINVAL, and names that are too long', async (t) => {
