@@ -28,7 +28,7 @@ interface Connection {
 export class Lifecycle {
   /** Resolves with the exit code once the process may exit. */
   readonly done: Promise<ExitCode>
-  private resolveDone: (code: ExitCode) => void = () => {}
+  private resolveDone!: (code: ExitCode) => void
   private readonly connections = new Map<Socket, Connection>()
   private readonly responses = new Set<ServerResponse>()
   private acceptors: readonly Server[] = []
@@ -103,11 +103,10 @@ export class Lifecycle {
     this.stopTimer = setTimeout(() => this.force('stop timeout'), this.options.stopTimeoutMs)
   }
 
+  /** Only while stopping with connections open: once the last one closes, finish() has run. */
   private force(why: string): void {
     if (this.finished) return
-    if (this.stopping === undefined) this.stopping = why
     const cut = this.connections.size
-    if (cut === 0) return
     this.app.log.warn({ connections: cut, inFlight: this.responses.size, stopTimeoutMs: this.options.stopTimeoutMs }, `${why}: cutting ${cut} connections`)
     for (const socket of this.connections.keys()) socket.destroy()
     this.finish(EXIT.FORCED_STOP)
@@ -127,19 +126,18 @@ export class Lifecycle {
   }
 
   private onRequest(request: IncomingMessage, response: ServerResponse): void {
-    const connection = this.connections.get(request.socket)
+    // Every socket went through 'connection' before a request could be parsed on it.
+    const connection = this.connections.get(request.socket) as Connection
     this.requests++
     this.responses.add(response)
-    if (connection) connection.inFlight++
+    connection.inFlight++
     if (this.stopping !== undefined) response.setHeader('connection', 'close')
     response.once('close', () => {
       this.responses.delete(response)
-      if (connection) {
-        connection.inFlight--
-        connection.served++
-        connection.bytesReadWhenIdle = request.socket.bytesRead
-        if (this.stopping !== undefined) this.closeIfIdle(request.socket, connection)
-      }
+      connection.inFlight--
+      connection.served++
+      connection.bytesReadWhenIdle = request.socket.bytesRead
+      if (this.stopping !== undefined) this.closeIfIdle(request.socket, connection)
       this.changed()
     })
   }

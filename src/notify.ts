@@ -5,9 +5,9 @@
 // the service still runs and says once why systemd will not hear from it.
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { constants } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { getSystemErrorName } from 'node:util'
 
 /** The addon's one function: 0 when sent, or a negative errno. */
 export type SendDatagram = (address: string, state: string) => number
@@ -101,7 +101,7 @@ function findAddon(from: string): string | undefined {
   return undefined
 }
 
+/** -2 → "ENOENT": the addon returns a negative errno, as libuv does. */
 function errnoName(result: number): string {
-  const found = Object.entries(constants.errno).find(([, value]) => value === -result)
-  return found ? found[0] : `errno ${-result}`
+  return getSystemErrorName(result)
 }

@@ -9,7 +9,7 @@ import { createNotifier } from '../src/notify.js'
 import { serveStandalone } from '../src/transports/standalone.js'
 import { rawConnection } from './fixtures/listener.js'
 
-async function serve(idleTimeoutMs: number, failClose = false) {
+async function serve(idleTimeoutMs: number, failClose = false, stopTimeoutMs = 2000) {
   const app = buildApp()
   if (failClose) {
     app.addHook('onClose', async () => {
@@ -22,7 +22,7 @@ async function serve(idleTimeoutMs: number, failClose = false) {
   })
   await app.ready()
   const notifier = createNotifier({}, process.pid, { warn: () => {} })
-  const lifecycle = new Lifecycle(app, { notifier, idleTimeoutMs, keepAliveTimeoutMs: 5000, stopTimeoutMs: 2000 })
+  const lifecycle = new Lifecycle(app, { notifier, idleTimeoutMs, keepAliveTimeoutMs: 5000, stopTimeoutMs })
   const acceptors = await serveStandalone(app, '127.0.0.1', 0)
   lifecycle.serving(acceptors)
   const address = acceptors[0]?.address()
@@ -41,7 +41,8 @@ t.test('a response in flight when the stop begins is finished, with Connection: 
   })
   await sleep(100)
   lifecycle.stop('test')
-  t.equal(lifecycle.status(), 'stopping (test): 1 connection to finish, 1 requests served')
+  lifecycle.stop('again')
+  t.equal(lifecycle.status(), 'stopping (test): 1 connection to finish, 1 requests served', 'a second stop changes nothing')
   t.same(await response, { status: 200, connection: 'close', body: '{"slow":true}' })
   t.equal(await lifecycle.done, 0)
 })
@@ -57,4 +58,15 @@ t.test('the idle clock runs only while no connection is open', async (t) => {
   quiet.socket.end('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
   t.match(await quiet.response, /^HTTP\/1\.1 200 OK/, 'and is served')
   t.equal(await lifecycle.done, 0, 'then it exits, even when closing the app fails (which it logs)')
+})
+
+t.test('at the stop timeout the connections left are cut: exit code 12', async (t) => {
+  const { lifecycle, port } = await serve(0, false, 100)
+  const silent = await rawConnection(port)
+  await sleep(50)
+  lifecycle.stop('test')
+  t.equal(await lifecycle.done, 12)
+  t.equal(await silent.response.catch((error: NodeJS.ErrnoException) => error.code), '', 'closed without a response')
+  lifecycle.signal('SIGTERM')
+  t.pass('a signal after the end changes nothing')
 })
