@@ -5,12 +5,13 @@ import t from 'tap'
 import { fresh, keepAlive, random, slowStart, type Outcome } from './fixtures/load.js'
 import { supervise, type SupervisorEvent } from './fixtures/supervise.js'
 
-const CYCLES = 20
+// LIFECYCLE_CYCLES=200 for a longer soak; the suite runs 20.
+const CYCLES = Number(process.env.LIFECYCLE_CYCLES ?? 20)
 const IDLE_S = 0.3
 const isExit = (event: SupervisorEvent): boolean => event.event === 'exit'
 
 // About a second a cycle; the default 30 s per file is too tight on a busy 2-core machine.
-t.setTimeout(60_000)
+t.setTimeout(Math.max(60_000, CYCLES * 3000))
 
 t.test('no request is lost across idle exits and re-activations', async (t) => {
   // keep-alive 2 s: Node advertises timeout=2, so its client agent reuses an idle connection for
@@ -19,7 +20,7 @@ t.test('no request is lost across idle exits and re-activations', async (t) => {
   t.teardown(() => service.stop())
   const outcomes: Outcome[] = []
   const reactivationMs: number[] = []
-  const deadline = Date.now() + 45_000
+  const deadline = Date.now() + Math.max(45_000, CYCLES * 2500)
   let cycle = 0
   while (cycle < CYCLES && Date.now() < deadline) {
     const exitsBefore = service.events.filter(isExit).length
