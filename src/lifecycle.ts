@@ -59,6 +59,11 @@ export class Lifecycle {
   /** Every acceptor is serving: tell systemd, start the watchdog and, with no connection, the idle clock. */
   serving(acceptors: readonly Server[]): void {
     this.acceptors = acceptors
+    if (this.stopping !== undefined) {
+      // A signal came while the listeners were being set up: never say READY after STOPPING.
+      for (const acceptor of acceptors) acceptor.close()
+      return
+    }
     if (this.connections.size === 0) this.becameIdle()
     const { notifier } = this.options
     notifier.send(`READY=1\nSTATUS=${this.status()}`)

@@ -70,3 +70,14 @@ t.test('at the stop timeout the connections left are cut: exit code 12', async (
   lifecycle.signal('SIGTERM')
   t.pass('a signal after the end changes nothing')
 })
+
+t.test('a stop that comes before the listeners are served closes them as they arrive', async (t) => {
+  const app = buildApp()
+  await app.ready()
+  const lifecycle = new Lifecycle(app, { notifier: createNotifier({}, process.pid, { warn: () => {} }), idleTimeoutMs: 0, keepAliveTimeoutMs: 5000, stopTimeoutMs: 1000 })
+  lifecycle.stop('SIGTERM')
+  const acceptors = await serveStandalone(app, '127.0.0.1', 0)
+  lifecycle.serving(acceptors)
+  t.equal(acceptors[0]?.listening, false, 'not accepting')
+  t.equal(await lifecycle.done, 0)
+})
