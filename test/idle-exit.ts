@@ -1,7 +1,11 @@
 // Idle exit and re-activation under client load, across many cycles, with zero failed requests:
 // the supervisor fixture holds the socket and restarts the service on demand, as systemd does.
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { get, socketActivate } from './fixtures/run.js'
 import { fresh, keepAlive, random, slowStart, type Outcome } from './fixtures/load.js'
 import { supervise, type SupervisorEvent } from './fixtures/supervise.js'
 
@@ -61,4 +65,14 @@ t.test('no request is lost across idle exits and re-activations', async (t) => {
   t.same(failures, [], 'zero failed requests')
   t.same(exits.filter((event) => event.code !== 0).map((event) => event.code), [], 'every exit was clean (code 0)')
   t.same(logged, [], 'no warning or error was logged')
+})
+
+t.test('an idle exit leaves a passed unix socket path in place', async (t) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'diceroll-idle-')), 'http.sock')
+  const activator = await socketActivate([], [path], ['--idle-timeout=0.2'])
+  t.teardown(() => activator.stop())
+  t.equal((await get({ socketPath: path }, '/healthz')).status, 200)
+  const exitCode = await new Promise((done) => activator.child.once('exit', done))
+  t.equal(exitCode, 0, 'exited when idle')
+  t.ok(existsSync(path), 'the path is still there for the next start')
 })
