@@ -110,3 +110,22 @@ t.test('usage errors from the bundle and from the snapshot name an example value
     t.match(stderr, /--port needs a value, e\.g\. --port=5000/, launcher)
   }
 })
+
+t.test('the bundle and the snapshot find the sd_notify addon and send READY=1', async (t) => {
+  // Node has no unix datagram sockets: a few lines of Python play systemd's notify socket.
+  const dir = mkdtempSync(join(tmpdir(), 'diceroll-notify-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const script = `import socket, subprocess, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(10)
+p = subprocess.Popen(sys.argv[2:], env={'PATH': '/usr/bin:/bin', 'NOTIFY_SOCKET': sys.argv[1]}, stderr=subprocess.DEVNULL)
+try: print(s.recv(200).decode())
+finally: p.terminate(); p.wait()`
+  for (const launcher of [[join(DIST, 'diceroll')], [process.execPath, join(DIST, 'launch.cjs')]]) {
+    const port = await freePort()
+    const run = spawn('python3', ['-c', script, join(dir, `notify-${port}`), ...launcher, '--mode=standalone', `--port=${port}`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let stdout = ''
+    run.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
+    await new Promise((done) => run.once('close', done))
+    t.match(stdout, /^READY=1\n/, launcher.join(' '))
+  }
+})
