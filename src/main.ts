@@ -5,7 +5,7 @@ import { listenFds } from './activation.js'
 import { buildApp } from './app.js'
 import { parseConfig, USAGE } from './config.js'
 import { EXIT, formatFatal, type ExitCode } from './errors.js'
-import { probeFd } from './fd-probe.js'
+import { probeSocket } from './fd-quick.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger } from './logger.js'
 import { planMode } from './mode.js'
@@ -22,7 +22,7 @@ async function main(): Promise<ExitCode> {
     return EXIT.OK
   }
   const activation = listenFds(process.env, process.pid)
-  const plan = planMode(config.mode, activation, probeFd)
+  const plan = planMode(config.mode, activation, probeSocket)
   const logger = createLogger(config.logLevel, { mode: plan.mode })
   const perConnection = plan.mode === 'per-connection'
   const app = buildApp({

@@ -10,7 +10,7 @@ export type Plan =
   | { mode: 'listener'; fds: ListenFd[] }
   | { mode: 'per-connection'; fd: number; source: 'stdin' | 'fd' }
 
-export type Probe = (fd: number) => FdInfo
+export type Probe = (fd: number, depth?: 'full' | 'quick') => FdInfo
 
 const STDIN = 0
 
@@ -42,7 +42,7 @@ function planAuto(activation: Activation, probe: Probe): Plan {
     throw activationError(`socket activation variables are set, but ${activation.whyNone}; to run without systemd, unset LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES or pass --mode=standalone`)
   }
   // inetd style (StandardInput=socket): the connection is stdin and there are no LISTEN_* vars.
-  const stdin = probe(STDIN).kind
+  const stdin = probe(STDIN, 'quick').kind
   if (stdin === 'connected' || stdin === 'socket') return { mode: 'per-connection', fd: STDIN, source: 'stdin' }
   return { mode: 'standalone' }
 }
@@ -53,13 +53,13 @@ function planPerConnection(activation: Activation, probe: Probe): Plan {
     if (rest.length > 0) {
       throw activationError(`--mode=per-connection serves one connection, but systemd passed ${activation.fds.length} fds: use Accept=yes in the .socket unit, or --mode=listener for Accept=no`)
     }
-    const info = probe(first.fd)
+    const info = probe(first.fd, 'quick')
     if (info.kind !== 'connected' && info.kind !== 'socket') {
       throw activationError(`--mode=per-connection needs a connection on fd ${first.fd}, but it is ${info.what}${hint(info, first.fd)}`)
     }
     return { mode: 'per-connection', fd: first.fd, source: 'fd' }
   }
-  const stdin = probe(STDIN)
+  const stdin = probe(STDIN, 'quick')
   if (stdin.kind === 'connected' || stdin.kind === 'socket') return { mode: 'per-connection', fd: STDIN, source: 'stdin' }
   const why = activation.envPresent ? `; and no fds were passed: ${activation.whyNone}` : ''
   throw activationError(`--mode=per-connection needs the connection on stdin (StandardInput=socket) or as fd 3 (LISTEN_FDS=1), but stdin is ${stdin.what}${why}`)
