@@ -33,7 +33,7 @@ export function planMode(mode: Mode, activation: Activation, probe: Probe): Plan
 function planAuto(activation: Activation, probe: Probe): Plan {
   const [first, ...rest] = activation.fds
   if (first !== undefined) {
-    if (rest.length === 0 && (first.name === 'connection' || probe(first.fd).kind === 'connected')) {
+    if (rest.length === 0 && (first.name === 'connection' || (probe(first.fd, 'quick').kind !== 'listening' && probe(first.fd).kind === 'connected'))) {
       return { mode: 'per-connection', fd: first.fd, source: 'fd' }
     }
     return { mode: 'listener', fds: checkListeners(activation.fds, probe) }
@@ -67,6 +67,8 @@ function planPerConnection(activation: Activation, probe: Probe): Plan {
 
 function checkListeners(fds: ListenFd[], probe: Probe): ListenFd[] {
   for (const entry of fds) {
+    // The full probe reads every row of /proc/net/tcp: only for the error message.
+    if (probe(entry.fd, 'quick').kind === 'listening') continue
     const info = probe(entry.fd)
     if (info.kind !== 'listening' && info.kind !== 'socket') {
       const named = entry.name === 'unknown' ? '' : ` (name "${entry.name}")`
