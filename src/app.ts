@@ -3,6 +3,7 @@
 import { randomInt as cryptoRandomInt } from 'node:crypto'
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifySensible from '@fastify/sensible'
+import { clientErrorHandler } from './client-error.js'
 import type { RandomInt } from './dice.js'
 import { rollRoutes } from './routes/roll.js'
 
@@ -60,6 +61,7 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: false,
     ajv: { customOptions: { removeAdditional: false } },
+    clientErrorHandler,
   })
   app.register(fastifySensible)
   if (options.closeEachConnection) {

@@ -3,11 +3,16 @@
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { EXIT, type ExitCode } from '../errors.js'
+import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
 import { prepareHttpServer } from './accept.js'
 
 export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number): Promise<ExitCode> {
   return new Promise((resolve) => {
     const socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
+    const deadlineAt = Date.now() + deadlineMs
+    // Drain what the client still sends after its answer (a body we did not read, pipelined
+    // requests), but finish before the deadline: an answered instance exits 0.
+    lingerOnClose(socket, () => Math.min(LINGER_MS, deadlineAt - Date.now() - 100))
     // The deadline bounds the whole instance: a client that connects and never finishes its
     // request must not keep a process alive.
     const deadline = setTimeout(() => {
