@@ -4,6 +4,7 @@ import { randomInt as cryptoRandomInt } from 'node:crypto'
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifySensible from '@fastify/sensible'
 import { clientErrorHandler } from './client-error.js'
+import { ClosingServerResponse } from './closing-response.js'
 import type { RandomInt } from './dice.js'
 import { rollRoutes } from './routes/roll.js'
 
@@ -62,14 +63,11 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     forceCloseConnections: false,
     ajv: { customOptions: { removeAdditional: false } },
     clientErrorHandler,
+    ...(options.closeEachConnection ? { http: { ServerResponse: ClosingServerResponse } } : {}),
   })
   app.register(fastifySensible)
-  if (options.closeEachConnection) {
-    app.addHook('onRequest', async (_request, reply) => {
-      reply.header('connection', 'close')
-    })
-  }
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.after(() => rollRoutes(app, options.randomInt ?? defaultRandomInt))
   return app
 }
+
