@@ -6,6 +6,9 @@ import { EXIT, type ExitCode } from '../errors.js'
 import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
 import { prepareHttpServer } from './accept.js'
 
+/** How long the 408 may take to leave after the deadline before the connection is cut. */
+const DEADLINE_GRACE_MS = 500
+
 export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number): Promise<ExitCode> {
   return new Promise((resolve) => {
     const socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
@@ -14,15 +17,18 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
     // requests), but finish before the deadline: an answered instance exits 0.
     lingerOnClose(socket, () => Math.min(LINGER_MS, deadlineAt - Date.now() - 100))
     // The deadline bounds the whole instance: a client that connects and never finishes its
-    // request must not keep a process alive.
+    // request must not keep a process alive. It gets a 408 if it was not answered yet (as from
+    // node:http's own request timeout, which may fire a moment later), then the connection closes.
+    let timedOut = false
     const deadline = setTimeout(() => {
+      timedOut = true
       app.log.warn({ deadlineMs }, 'request deadline passed, closing the connection')
-      socket.destroy()
-      resolve(EXIT.REQUEST_TIMEOUT)
+      app.server.emit('clientError', Object.assign(new Error('request deadline passed'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket)
+      setTimeout(() => socket.destroy(), DEADLINE_GRACE_MS)
     }, deadlineMs)
     socket.once('close', () => {
       clearTimeout(deadline)
-      resolve(EXIT.OK)
+      resolve(timedOut ? EXIT.REQUEST_TIMEOUT : EXIT.OK)
     })
     prepareHttpServer(app)
     app.server.emit('connection', socket)
