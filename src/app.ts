@@ -63,6 +63,10 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     forceCloseConnections: false,
     ajv: { customOptions: { removeAdditional: false } },
     clientErrorHandler,
+    // No byte in either direction for this long closes a connection in the middle of a request
+    // or response: a client that pipelines requests and never reads held one open forever.
+    // Idle keep-alive connections follow keepAliveTimeout instead.
+    connectionTimeout: options.requestTimeoutMs ?? 0,
     http: {
       ...(options.closeEachConnection ? { ServerResponse: ClosingServerResponse } : {}),
       // node:http checks requestTimeout and headersTimeout only this often (default 30 s, so a
