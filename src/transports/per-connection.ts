@@ -2,7 +2,7 @@
 // to us as stdin or fd 3. Serve one request, close, and report the exit code.
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { EXIT, type ExitCode } from '../errors.js'
+import { activationError, EXIT, type ExitCode } from '../errors.js'
 import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
 import { prepareHttpServer } from './accept.js'
 
@@ -10,8 +10,14 @@ import { prepareHttpServer } from './accept.js'
 const DEADLINE_GRACE_MS = 500
 
 export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number): Promise<ExitCode> {
+  let socket: Socket
+  try {
+    socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
+  } catch (error) {
+    // A socket Node cannot wrap (netlink, packet...): we only probe fds we can classify.
+    return Promise.reject(activationError(`cannot use fd ${fd} as the connection: ${(error as Error).message}; systemd passes a TCP or unix stream connection with Accept=yes`))
+  }
   return new Promise((resolve) => {
-    const socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
     const deadlineAt = Date.now() + deadlineMs
     // Drain what the client still sends after its answer (a body we did not read, pipelined
     // requests), but finish before the deadline: an answered instance exits 0.
