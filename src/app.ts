@@ -75,6 +75,12 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     },
   })
   app.register(fastifySensible)
+  if (options.closeEachConnection) {
+    // Says so in Fastify's own responses (and in app.inject(), which never sees ClosingServerResponse).
+    app.addHook('onRequest', async (_request, reply) => {
+      reply.header('connection', 'close')
+    })
+  }
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.after(() => rollRoutes(app, options.randomInt ?? defaultRandomInt))
   return app

@@ -29,8 +29,8 @@ export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoExc
     inFlight._last = true
     return
   }
-  const [statusCode, message] = ANSWERS[error.code ?? ''] ?? [400, 'Client Error']
-  const status = STATUS_CODES[statusCode] ?? 'Error'
+  const [statusCode, message] = ANSWERS[String(error.code)] ?? [400, 'Client Error']
+  const status = STATUS_CODES[statusCode] as string
   const body = JSON.stringify({ error: status, message, statusCode })
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${statusCode} ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
