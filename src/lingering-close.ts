@@ -22,9 +22,9 @@ export function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
   // requests; give the reads back to the stream, where we drop them.
   ;(socket as HttpSocket).parser?.unconsume?.()
   socket.removeAllListeners('data')
-  socket.on('data', () => {})
+  socket.on('data', discard)
   // A reset while draining changes nothing for us: the response has been handed to the kernel.
-  socket.on('error', () => {})
+  socket.on('error', discard)
   let sent = false
   let clientDone = socket.readableEnded
   const closeWhenBoth = (): void => {
@@ -42,6 +42,8 @@ export function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
   })
   socket.resume()
 }
+
+function discard(): void {}
 
 /** Makes node:http's close after a `Connection: close` response (destroySoon) a lingering one. */
 export function lingerOnClose(socket: Socket, lingerMs: () => number = () => LINGER_MS): void {
