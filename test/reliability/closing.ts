@@ -85,3 +85,23 @@ t.test('listener: a request followed by garbage gets its answer, the next client
     service: 'kept serving', ok: seen.ending === 'end' && big.ending === 'end' && statusLine(next.data) === 'HTTP/1.1 200 OK',
   })
 })
+
+t.test('a body cut short by the client\'s FIN gets 400 at once, in both modes', async (t) => {
+  const truncated = `POST /roll HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{"di`
+  const listener = await startListener()
+  t.teardown(() => listener.stop())
+  const viaListener = await exchange(listener.port, { send: [truncated], endAfterSend: true, timeoutMs: 8000 })
+  const { port, instance } = await oneShot('stdin')
+  const viaInstance = await exchange(port, { send: [truncated], endAfterSend: true, timeoutMs: 8000 })
+  const exited = await (await instance).exited
+  for (const [mode, seen] of [['listener', viaListener], ['per-connection', viaInstance]] as const) {
+    t.equal(statusLine(seen.data), 'HTTP/1.1 400 Bad Request', `${mode}: 400`)
+    t.ok(seen.ms < 1000, `${mode}: at once, not at --request-timeout (${seen.ms} ms)`)
+  }
+  t.equal(exited.code, 0, 'the instance exits 0')
+  record({
+    section: 'Pipelining and closing', attack: 'a POST body cut short by a half-close (FIN)', mode: 'both', sent: '1 request, 4 of 13 body bytes, then FIN',
+    client: `listener: ${statusLine(viaListener.data)} after ${viaListener.ms} ms; per-connection: ${statusLine(viaInstance.data)} after ${viaInstance.ms} ms`,
+    service: `instance exit ${exited.code}`, ok: viaListener.ms < 1000 && viaInstance.ms < 1000 && exited.code === 0,
+  })
+})
