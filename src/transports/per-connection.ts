@@ -3,13 +3,20 @@
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { activationError, EXIT, type ExitCode } from '../errors.js'
-import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
+import { isLingering, LINGER_MS, lingerOnClose } from '../lingering-close.js'
 import { prepareHttpServer } from './accept.js'
 
 /** How long the 408 may take to leave after the deadline before the connection is cut. */
 const DEADLINE_GRACE_MS = 500
 
-export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number): Promise<ExitCode> {
+export interface StopOptions {
+  /** Aborted on SIGTERM/SIGINT. */
+  signal: AbortSignal
+  /** How long a request already received may still take to finish. */
+  timeoutMs: number
+}
+
+export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number, stop?: StopOptions): Promise<ExitCode> {
   let socket: Socket
   try {
     socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
@@ -18,25 +25,42 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
     return Promise.reject(activationError(`cannot use fd ${fd} as the connection: ${(error as Error).message}; systemd passes a TCP or unix stream connection with Accept=yes`))
   }
   return new Promise((resolve) => {
-    const deadlineAt = Date.now() + deadlineMs
+    let cutoffAt = Date.now() + deadlineMs
     // Drain what the client still sends after its answer (a body we did not read, pipelined
-    // requests), but finish before the deadline: an answered instance exits 0.
-    lingerOnClose(socket, () => Math.min(LINGER_MS, deadlineAt - Date.now() - 100))
-    // The deadline bounds the whole instance: a client that connects and never finishes its
-    // request must not keep a process alive. It gets a 408 if it was not answered yet (as from
-    // node:http's own request timeout, which may fire a moment later), then the connection closes.
-    let timedOut = false
-    const deadline = setTimeout(() => {
-      timedOut = true
-      app.log.warn({ deadlineMs }, 'request deadline passed, closing the connection')
-      app.server.emit('clientError', Object.assign(new Error('request deadline passed'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket)
+    // requests), but finish before the cut-off: an answered instance exits 0.
+    lingerOnClose(socket, () => Math.min(LINGER_MS, cutoffAt - Date.now() - 100))
+    let exitCode: ExitCode = EXIT.OK
+    const cut = (code: ExitCode, message: string, details: object): void => {
+      // Answered already and only draining: nothing is cut short.
+      if (isLingering(socket)) return void socket.destroy()
+      exitCode = code
+      app.log.warn(details, message)
+      if (code !== EXIT.REQUEST_TIMEOUT) return void socket.destroy()
+      // A client not answered yet gets a 408 (as from node:http's own request timeout, which
+      // may fire a moment later), then the connection closes.
+      app.server.emit('clientError', Object.assign(new Error(message), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket)
       setTimeout(() => socket.destroy(), DEADLINE_GRACE_MS)
-    }, deadlineMs)
+    }
+    // The deadline bounds the whole instance: a client that connects and never finishes its
+    // request must not keep a process alive.
+    let deadline = setTimeout(() => cut(EXIT.REQUEST_TIMEOUT, 'request deadline passed, closing the connection', { deadlineMs }), deadlineMs)
     socket.once('close', () => {
       clearTimeout(deadline)
-      resolve(timedOut ? EXIT.REQUEST_TIMEOUT : EXIT.OK)
+      resolve(exitCode)
     })
+    // Stopped: with nothing received there is nothing to finish, so give up at once; a request
+    // under way gets the stop timeout to finish.
+    stop?.signal.addEventListener('abort', () => {
+      if (socket.bytesRead === 0) {
+        cut(EXIT.FORCED_STOP, 'stopped before any request arrived, closing the connection', {})
+        return
+      }
+      clearTimeout(deadline)
+      cutoffAt = Date.now() + stop.timeoutMs
+      deadline = setTimeout(() => cut(EXIT.FORCED_STOP, 'stopped, and the request did not finish in time', { stopTimeoutMs: stop.timeoutMs }), stop.timeoutMs)
+    }, { once: true })
     prepareHttpServer(app)
     app.server.emit('connection', socket)
+    app.log.debug({ fd }, `serving the connection on fd ${fd}`)
   })
 }

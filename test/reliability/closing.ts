@@ -105,3 +105,20 @@ t.test('a body cut short by the client\'s FIN gets 400 at once, in both modes', 
     service: `instance exit ${exited.code}`, ok: viaListener.ms < 1000 && viaInstance.ms < 1000 && exited.code === 0,
   })
 })
+
+t.test('per-connection: SIGTERM while draining after the answer still exits 0', async (t) => {
+  const { port, instance } = await oneShot('stdin', ['--stop-timeout=0.2'])
+  let answered = false
+  const watch = (data: string): boolean => {
+    answered = parseResponses(data).statuses.length > 0
+    return false
+  }
+  // The client keeps its side open after the answer, so the instance is draining (up to 2 s).
+  const seen = exchange(port, { send: [GET_ROLL, 3000], stopWhen: watch, timeoutMs: 8000 })
+  const served = await instance
+  while (!answered) await new Promise((done) => setTimeout(done, 10))
+  served.child.kill('SIGTERM')
+  const exited = await served.exited
+  await seen
+  t.equal(exited.code, 0, 'answered, so exit 0 and not 12 (FORCED_STOP)')
+})
