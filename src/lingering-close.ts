@@ -45,11 +45,6 @@ export function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
 
 function discard(): void {}
 
-/** True once the connection was answered and is being drained before it closes. */
-export function isLingering(socket: Socket): boolean {
-  return lingering.has(socket)
-}
-
 /** Makes node:http's close after a `Connection: close` response (destroySoon) a lingering one. */
 export function lingerOnClose(socket: Socket, lingerMs: () => number = () => LINGER_MS): void {
   socket.destroySoon = () => lingeringClose(socket, lingerMs())

@@ -3,7 +3,7 @@
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { activationError, EXIT, type ExitCode } from '../errors.js'
-import { isLingering, LINGER_MS, lingerOnClose } from '../lingering-close.js'
+import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
 import { prepareHttpServer } from './accept.js'
 
 /** How long the 408 may take to leave after the deadline before the connection is cut. */
@@ -28,11 +28,13 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
     let cutoffAt = Date.now() + deadlineMs
     // Drain what the client still sends after its answer (a body we did not read, pipelined
     // requests), but finish before the cut-off: an answered instance exits 0.
-    lingerOnClose(socket, () => Math.min(LINGER_MS, cutoffAt - Date.now() - 100))
+    let answered = false
+    lingerOnClose(socket, () => {
+      answered = true // node:http closes this way only after the last response went out
+      return Math.min(LINGER_MS, cutoffAt - Date.now() - 100)
+    })
     let exitCode: ExitCode = EXIT.OK
     const cut = (code: ExitCode, message: string, details: object): void => {
-      // Answered already and only draining: nothing is cut short.
-      if (isLingering(socket)) return void socket.destroy()
       exitCode = code
       app.log.warn(details, message)
       if (code !== EXIT.REQUEST_TIMEOUT) return void socket.destroy()
@@ -46,7 +48,8 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
     let deadline = setTimeout(() => cut(EXIT.REQUEST_TIMEOUT, 'request deadline passed, closing the connection', { deadlineMs }), deadlineMs)
     socket.once('close', () => {
       clearTimeout(deadline)
-      resolve(exitCode)
+      // Cut while only draining an answered connection (a stop): the client lost nothing.
+      resolve(answered ? EXIT.OK : exitCode)
     })
     // Stopped: with nothing received there is nothing to finish, so give up at once; a request
     // under way gets the stop timeout to finish.

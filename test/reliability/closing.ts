@@ -117,8 +117,11 @@ t.test('per-connection: SIGTERM while draining after the answer still exits 0', 
   const seen = exchange(port, { send: [GET_ROLL, 3000], stopWhen: watch, timeoutMs: 8000 })
   const served = await instance
   while (!answered) await new Promise((done) => setTimeout(done, 10))
+  const killedAt = Date.now()
   served.child.kill('SIGTERM')
   const exited = await served.exited
+  const stoppedMs = Date.now() - killedAt
   await seen
   t.equal(exited.code, 0, 'answered, so exit 0 and not 12 (FORCED_STOP)')
+  t.ok(stoppedMs < 1500, `cut at the stop timeout, not after the whole 2 s drain (${stoppedMs} ms)`)
 })
