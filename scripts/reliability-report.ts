@@ -17,7 +17,9 @@ const rows = lines.map((line) => JSON.parse(line) as Row & { at: string })
 const minutes = (Date.now() - Date.parse(run.startedAt)) / 60_000
 
 const cell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
-const sections = [...new Set(rows.map((row) => row.section))]
+const ORDER = ['Malformed HTTP', 'Pipelining and closing', 'Slow clients', 'Floods', 'Faults', 'Fuzz', 'Bad activation environments']
+const rank = (section: string): number => (ORDER.includes(section) ? ORDER.indexOf(section) : ORDER.length)
+const sections = [...new Set(rows.map((row) => row.section))].sort((a, b) => rank(a) - rank(b))
 const failing = rows.filter((row) => !row.ok).length
 const out: string[] = [
   START,
