@@ -50,6 +50,13 @@ const common = {
   footer: { js: '/* c8 ignore stop */' },
   plugins: flags.has('--no-lazy') ? [] : [lazyModules(['type-is', 'thread-stream', '@fastify/proxy-addr', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'])],
 }
+// closing-response.js subclasses http.ServerResponse when it loads: in the snapshot that would
+// load node:http at build time, so it loads on first use (per-connection mode, at run time).
+const snapshotPlugins = [
+  lazyModules(['./closing-response.js'], { './closing-response.js': ['ClosingServerResponse'] }),
+  lazyBuiltins(['http', 'https', 'http2', 'dns']),
+  noDepd(),
+]
 await build({ ...common, entryPoints: [join(dist, 'main.js')], outfile: join(out, 'diceroll.cjs') })
 // main.js's #! line is kept by esbuild, but the loader compiles the bundle inside a function.
 const bundled = readFileSync(join(out, 'diceroll.cjs'), 'utf8')
@@ -72,7 +79,7 @@ if (!flags.has('--no-snapshot')) {
     ...common,
     entryPoints: [join(dist, 'snapshot/entry.js')],
     outfile: join(out, 'snapshot-entry.cjs'),
-    plugins: [...common.plugins, lazyBuiltins(['http', 'https', 'http2', 'dns']), noDepd()],
+    plugins: [...common.plugins, ...snapshotPlugins],
   })
   const blob = join(out, 'diceroll.blob')
   const made = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })

@@ -1,4 +1,5 @@
 import http from 'node:http'
+import { createRequire } from 'node:module'
 
 // esbuild plugins for the startup-snapshot bundle (scripts/build.mjs).
 
@@ -11,6 +12,9 @@ export function lazyBuiltins(names) {
   // Constant tables that modules read at load time (Fastify's error handler, @fastify/sensible),
   // copied from this very Node: the blob only ever runs on the Node that built it.
   const constants = { http: { STATUS_CODES: http.STATUS_CODES, METHODS: http.METHODS } }
+  // Export names, so the bundler's interop can make a getter for each named import without
+  // loading the module (it copies the own keys it sees).
+  const keys = Object.fromEntries(names.map((name) => [name, Object.keys(createRequire(import.meta.url)(`node:${name}`))]))
   const filter = new RegExp(`^(node:)?(${names.join('|')})$`)
   return {
     name: 'lazy-builtins',
@@ -30,6 +34,10 @@ module.exports = new Proxy({}, {
     return real[key]
   },
   has(_, key) { real ??= require('node:${args.path}'); return key in real },
+  ownKeys() { return ${JSON.stringify(keys[args.path])} },
+  getOwnPropertyDescriptor(_, key) {
+    return ${JSON.stringify(keys[args.path])}.includes(key) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined
+  },
 })`,
         loader: 'js',
       }))
@@ -73,17 +81,20 @@ export const TO_SORTED_POLYFILL = `if (!Array.prototype.toSorted) {
  * becomes a stand-in that loads the real package on first use, so neither the bundle's start
  * nor the snapshot's heap pays for them. type-is pulls in mime-db (a 200 kB table) for
  * @fastify/sensible's request.is(); thread-stream is pino's worker transport; proxy-addr serves
- * Fastify's trustProxy.
+ * Fastify's trustProxy. exportNames lists a module's named exports, for ES-module importers.
  */
-export function lazyModules(names) {
+let lazyModulePlugins = 0
+
+export function lazyModules(names, exportNames = {}) {
+  const namespace = `lazy-module-${++lazyModulePlugins}`
   const filter = new RegExp(`^(${names.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`)
   return {
     name: 'lazy-modules',
     setup(build) {
-      build.onResolve({ filter }, (args) => args.namespace === 'lazy-module'
+      build.onResolve({ filter }, (args) => args.namespace === namespace
         ? undefined
-        : { path: args.path, namespace: 'lazy-module', pluginData: { resolveDir: args.resolveDir } })
-      build.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
+        : { path: args.path, namespace, pluginData: { resolveDir: args.resolveDir } })
+      build.onLoad({ filter: /.*/, namespace }, (args) => ({
         resolveDir: args.pluginData.resolveDir,
         loader: 'js',
         contents: `let real
@@ -93,6 +104,10 @@ module.exports = new Proxy(function () {}, {
   has(_, key) { return key in load() },
   apply(_, self, args) { return Reflect.apply(load(), self, args) },
   construct(_, args) { return Reflect.construct(load(), args) },
+  ownKeys(target) { return [...Reflect.ownKeys(target), ...${JSON.stringify(exportNames[args.path] ?? [])}] },
+  getOwnPropertyDescriptor(target, key) {
+    return Reflect.getOwnPropertyDescriptor(target, key) ?? (${JSON.stringify(exportNames[args.path] ?? [])}.includes(key) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined)
+  },
 })`,
       }))
     },

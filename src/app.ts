@@ -1,8 +1,11 @@
 // The application factory: plugins, routes and logging, and no I/O. Transports decide how
 // connections reach app.server; tests use app.inject().
 import { randomInt as cryptoRandomInt } from 'node:crypto'
-import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import type { Server } from 'node:http'
+import { fastify, LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifySensible from '@fastify/sensible'
+import { clientErrorHandler } from './client-error.js'
+import { ClosingServerResponse } from './closing-response.js'
 import type { RandomInt } from './dice.js'
 import { rollRoutes } from './routes/roll.js'
 import { buildSerializer, buildValidator } from './schema-compilers.js'
@@ -72,13 +75,24 @@ export function offerPrebuilt(take: (options: AppOptions) => FastifyInstance | u
 }
 
 /** The Fastify options that follow from AppOptions; the snapshot applies the server ones late. */
-export function fastifyOptions(options: AppOptions): FastifyServerOptions {
+export function fastifyOptions(options: AppOptions): FastifyHttpOptions<Server> {
   return {
     requestTimeout: options.requestTimeoutMs ?? 0,
     // A request that reached us while we stop is still served: a 503 would lose it.
     return503OnClosing: false,
     forceCloseConnections: false,
     ajv: { customOptions: { removeAdditional: false } },
+    clientErrorHandler,
+    // No byte in either direction for this long closes a connection in the middle of a request
+    // or response: a client that pipelines requests and never reads held one open forever.
+    // Idle keep-alive connections follow keepAliveTimeout instead.
+    connectionTimeout: options.requestTimeoutMs ?? 0,
+    http: {
+      ...(options.closeEachConnection ? { ServerResponse: ClosingServerResponse } : {}),
+      // node:http checks requestTimeout and headersTimeout only this often (default 30 s, so a
+      // slow client outlived a 1 s --request-timeout by up to 30 s).
+      connectionsCheckingInterval: checkingInterval(options.requestTimeoutMs ?? 0),
+    },
     // Fastify's types describe Ajv's own functions; ours keep to its calling convention.
     schemaController: { compilersFactory: { buildValidator, buildSerializer } as never },
   }
@@ -88,7 +102,7 @@ export function fastifyOptions(options: AppOptions): FastifyServerOptions {
  * The app itself. `options` is read when requests arrive, not now, so that an app built into
  * the startup snapshot can be given its run-time options afterwards.
  */
-export function createApp(options: AppOptions, fastifyOpts: FastifyServerOptions): FastifyInstance {
+export function createApp(options: AppOptions, fastifyOpts: FastifyHttpOptions<Server>): FastifyInstance {
   const app = fastify({
     ...fastifyOpts,
     ...(options.logger ? { loggerInstance: options.logger } : {}),
@@ -104,4 +118,9 @@ export function createApp(options: AppOptions, fastifyOpts: FastifyServerOptions
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.after(() => rollRoutes(app, (min, max) => (options.randomInt ?? defaultRandomInt)(min, max)))
   return app
+}
+
+/** A quarter of the request timeout, between 250 ms and 1 s: late by at most that much. */
+function checkingInterval(requestTimeoutMs: number): number {
+  return Math.min(1000, Math.max(250, Math.floor(requestTimeoutMs / 4)))
 }

@@ -5,7 +5,7 @@
 // goes to the real server, so transports keep using app.server as they always did.
 // The default import, not named ones: the bundler copies named exports at load time, and that
 // would load node:http into the snapshot (scripts/esbuild-plugins.mjs makes it lazy).
-import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import http, { type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
 import type { FastifyServerOptions } from 'fastify'
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void
@@ -55,8 +55,8 @@ export function deferredServer(): DeferredServer {
     materialize(options) {
       if (handler === undefined) throw new Error('materialize() before Fastify made its server')
       // The same steps as Fastify's getServerInstance() for plain HTTP/1.1.
-      const o = { ...built, ...options }
-      const server = http.createServer({}, handler)
+      const o = { ...built, ...options } as FastifyServerOptions & { http?: ServerOptions }
+      const server = http.createServer(o.http ?? {}, handler)
       if (o.keepAliveTimeout !== undefined) server.keepAliveTimeout = o.keepAliveTimeout
       if (o.requestTimeout !== undefined) server.requestTimeout = o.requestTimeout
       if (o.connectionTimeout !== undefined) server.setTimeout(o.connectionTimeout)
