@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { crossovers, describeRate, IDLE_S, models, SAMPLE_RATES } from './cost.mjs'
+import { crossovers, DAY, describeRate, IDLE_S, models, SAMPLE_RATES } from './cost.mjs'
 import { HOW_IT_WORKS } from './explainer.mjs'
 import { costInputs, figures } from './figures.mjs'
 import { fmt, fmtRange } from './stats.mjs'
@@ -106,7 +106,9 @@ function costSection(f) {
     out.push(`- CPU: per-connection pays ${fmt(inputs.pc.cpuMs)} ms per request against ${fmt(inputs.li.cpuMs, 3)} ms warm` + (cpuIdle ? `; it costs more CPU than an idle-exit listener above **${describeRate(cpuIdle)}**.` : '.'))
     out.push(`- Capacity: per-connection saturates 2 cores near ${fmt(capacity, 0)} requests/s.`)
     const idleSaving = (r) => m.alwaysOn(r).mem - m.idleExit(r).mem
-    out.push(`- Idle exit saves ${fmtMbs(idleSaving(100 / 86_400))} per day at 100 requests/day and ${fmtMbs(idleSaving(1 / 60))} at 1/min, for ${fmt(m.idleExit(1 / 60).cpu - m.alwaysOn(1 / 60).cpu, 1)} CPU-s more (cold starts).`, '')
+    out.push(`- Idle exit saves ${fmtMbs(idleSaving(100 / 86_400))} per day at 100 requests/day and ${fmtMbs(idleSaving(1 / 60))} at 1/min, for ${fmt(m.idleExit(1 / 60).cpu - m.alwaysOn(1 / 60).cpu, 1)} CPU-s more (cold starts).`)
+    const core = (r) => (100 * m.perConnection(r).cpu) / DAY
+    out.push(`- So: per-connection holds memory only while a request runs and, up to about 1 request a minute, costs about the CPU an idle-exit listener spends on its cold starts. At 1/s it keeps ${fmt(core(1), 1)}% of a core busy (${fmt(core(10), 0)}% at 10/s) where a warm listener needs ${fmt((100 * m.alwaysOn(1).cpu) / DAY, 2)}%; and every request waits for a start (${fmt(inputs.pc.latencyMs, 0)} ms instead of well under 1 ms). For steady traffic, or where latency counts, run the listener, with an idle exit when the traffic has long gaps.`, '')
   }
   return out.join('\n')
 }
