@@ -59,11 +59,12 @@ const cold = await listenerCold({ list: coldList, rounds: plan.coldRounds, logDi
 const warm = await listenerWarm({ list: warmList, rounds: plan.warmRounds, counts: plan.warmCounts, logDir, progress })
 
 const rss = { nodeStart: [] }
-for (let i = 0; i < plan.rssSamples; i++) {
+if (!packages.time) progress('no /usr/bin/time (Debian package "time"): peak RSS per instance is not measured')
+for (let i = 0; packages.time && i < plan.rssSamples; i++) {
   rss.nodeStart.push(await peakRssOfCommand(v.nodeStart.argv))
   for (const variant of pcList) (rss[variant.key] ??= []).push(await peakRssMb(variant.argv))
 }
-progress(`peak RSS per instance, ${plan.rssSamples} sample${plan.rssSamples > 1 ? 's' : ''} each`)
+if (packages.time) progress(`peak RSS per instance, ${plan.rssSamples} sample${plan.rssSamples > 1 ? 's' : ''} each`)
 
 const results = { quick, plan, packages, variants: v, pcList, coldList, warmList, pc, cold, warm, rss }
 // The raw figures, for a look behind the tables; `node bench/report.mjs` redraws from them.
