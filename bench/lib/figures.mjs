@@ -14,7 +14,7 @@ export function figures(results) {
       p50: median(c1.latencies),
       p99: quantile(c1.latencies, 0.99),
       cpuMs: median(c1.cpuMs),
-      rssMb: median(rss[variant.key]),
+      rssMb: median(rss[variant.key] ?? []),
       byConcurrency: Object.fromEntries(variant.concurrency.map((c) => [c, {
         p50: median(pc[variant.key][c].latencies),
         p99: quantile(pc[variant.key][c].latencies, 0.99),
