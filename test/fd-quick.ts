@@ -6,7 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { isListener, probeSocket, tableText } from '../src/fd-quick.js'
+import { hasTcp6, isListener, probeSocket, quickProbe, tableText } from '../src/fd-quick.js'
 
 const fdOf = (handleOwner: Server | Socket | object): number => (handleOwner as unknown as { _handle: { fd: number } })._handle.fd
 
@@ -31,6 +31,9 @@ t.test('quick: listeners are still found; a TCP connection is just "socket"; the
   const unix = await listening({ path: join(mkdtempSync(join(tmpdir(), 'probe-')), 's') })
   t.same(probeSocket(fdOf(v4), 'quick'), { kind: 'listening', what: 'a TCP listener (tcp)' })
   t.same(probeSocket(fdOf(v6), 'quick'), { kind: 'listening', what: 'a TCP listener (tcp6)' })
+  const noTcp6 = join(mkdtempSync(join(tmpdir(), 'probe-')), 'sockstat6')
+  writeFileSync(noTcp6, 'TCP6: inuse 0\n')
+  t.same(quickProbe(fdOf(v4), noTcp6), { kind: 'listening', what: 'a TCP listener (tcp)' }, 'no IPv6 TCP socket: tcp6 is skipped')
   t.same(probeSocket(fdOf(unix), 'quick'), { kind: 'listening', what: 'a unix socket listener' })
   t.same(probeSocket(fdOf(await connected(v4)), 'quick'), { kind: 'socket', what: 'a socket that is not a TCP listener' })
   t.same(probeSocket(fdOf(await connected(v4))), { kind: 'connected', what: 'a TCP connection' }, 'full by default')
@@ -57,4 +60,9 @@ t.test('isListener stops at the first row that is not a listener, and copes with
   t.equal(isListener(join(dir, 'only-listeners'), '99'), false, 'to the end of the table')
   t.equal(isListener(join(dir, 'missing'), '11'), false)
   t.equal(tableText(join(dir, 'missing')), '')
+  writeFileSync(join(dir, 'sockstat6'), 'TCP6: inuse 0\nUDP6: inuse 1\n')
+  t.equal(hasTcp6(join(dir, 'sockstat6')), false, 'no IPv6 TCP socket: tcp6 is not read')
+  writeFileSync(join(dir, 'sockstat6'), 'TCP6: inuse 2\n')
+  t.equal(hasTcp6(join(dir, 'sockstat6')), true)
+  t.equal(hasTcp6(join(dir, 'missing')), true, 'unknown: read it')
 })
