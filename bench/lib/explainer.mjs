@@ -19,7 +19,9 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
 4. **A quick fd probe.** Per-connection mode only needs to know that its socket is not a
    listener. Reading all of /proc/net/tcp (one row per TCP socket of the host, TIME_WAIT included)
    cost a start ~35 ms on this machine with 8,500 rows; the kernel lists listeners first, so
-   src/fd-quick.ts reads only that block.
+   src/fd-quick.ts reads only that block, and skips /proc/net/tcp6 when /proc/net/sockstat6
+   counts no IPv6 TCP socket (reading even an empty tcp6 walks the whole connection hash, ~4 ms).
+   Listener mode probes quickly too; the full probe runs only to explain a wrong fd.
 5. **dist/diceroll.blob**: a V8 startup snapshot (\`node --build-snapshot\`) whose heap holds the
    whole app **built and \`ready()\`**: plugins registered, routes compiled, the JSON-schema
    validator compiled. What depends on the run is left out and filled in when main.ts calls
