@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// Puts the built app and its systemd units on this host; `--uninstall` takes them away again.
+//   sudo npm run install-units -- [--prefix /opt/diceroll] [--node /usr/bin/node]
+//   sudo npm run uninstall-units -- [--prefix /opt/diceroll]
+// Plain node, no dependencies: it must run where only node (and maybe npm) is installed.
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+
+const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const SOCKETS = ['diceroll-listener.socket', 'diceroll.socket']
+const UNITS = [...SOCKETS, 'diceroll.service', 'diceroll@.service']
+
+const { values: opts } = parseArgs({
+  options: {
+    prefix: { type: 'string', default: '/opt/diceroll' },
+    'unit-dir': { type: 'string', default: '/etc/systemd/system' },
+    node: { type: 'string', default: process.execPath },
+    // Stage into DESTDIR instead of the live system (packaging, offline checks): no systemctl.
+    destdir: { type: 'string', default: '' },
+    uninstall: { type: 'boolean', default: false },
+  },
+})
+
+const fail = (message) => {
+  console.error(`install-units: ${message}`)
+  process.exit(1)
+}
+const prefix = path.resolve(opts.prefix)
+const node = path.resolve(opts.node)
+const staged = (p) => (opts.destdir ? path.join(path.resolve(opts.destdir), p) : p)
+const unitDir = staged(path.resolve(opts['unit-dir']))
+const live = !opts.destdir && fs.existsSync('/run/systemd/system')
+const systemctl = (...args) => execFileSync('systemctl', args, { stdio: 'inherit' })
+
+if (opts.uninstall) uninstall()
+else install()
+
+function install () {
+  if (!fs.existsSync(path.join(source, 'dist/main.js'))) fail(`no ${source}/dist/main.js: run npm run build first`)
+  // ProtectHome=yes hides /home, /root and /run/user from the services.
+  for (const [what, p] of [['node', node], ['prefix', prefix]]) {
+    if (/^\/(home|root|run\/user)(\/|$)/.test(p)) fail(`${what} ${p} is hidden from the services by ProtectHome=yes; use a path outside /home and /root (--${what})`)
+  }
+  // ExecStart= splits on whitespace.
+  if (/\s/.test(node + prefix)) fail('node and prefix paths must not contain whitespace')
+
+  const dest = staged(prefix)
+  fs.mkdirSync(dest, { recursive: true })
+  for (const dir of ['dist', 'node_modules', 'docs']) fs.rmSync(path.join(dest, dir), { recursive: true, force: true })
+  for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(source, file), path.join(dest, file))
+  fs.cpSync(path.join(source, 'dist'), path.join(dest, 'dist'), { recursive: true })
+  if (fs.existsSync(path.join(source, 'docs'))) fs.cpSync(path.join(source, 'docs'), path.join(dest, 'docs'), { recursive: true })
+  const copied = copyProductionModules(source, dest)
+  console.log(`install-units: app in ${dest} (dist/ and ${copied} production packages)`)
+
+  fs.mkdirSync(unitDir, { recursive: true })
+  for (const unit of UNITS) {
+    const text = fs.readFileSync(path.join(source, 'units', unit), 'utf8')
+    fs.writeFileSync(path.join(unitDir, unit), text.replaceAll('@NODE@', node).replaceAll('@PREFIX@', prefix), { mode: 0o644 })
+  }
+  console.log(`install-units: units in ${unitDir} (node: ${node})`)
+  if (live) {
+    systemctl('daemon-reload')
+    console.log(`install-units: done. Start both models with:\n  systemctl enable --now ${SOCKETS.join(' ')}`)
+  }
+}
+
+// The production subset of node_modules, read from the lock file rather than asked of npm:
+// it works offline and without npm, and keeps native addons exactly as the host built them.
+function copyProductionModules (from, to) {
+  const lock = JSON.parse(fs.readFileSync(path.join(from, 'package-lock.json'), 'utf8'))
+  let count = 0
+  for (const [rel, meta] of Object.entries(lock.packages ?? {})) {
+    if (!rel.startsWith('node_modules/') || meta.dev || meta.devOptional) continue
+    const src = path.join(from, rel)
+    if (!fs.existsSync(src)) {
+      if (meta.optional) continue // an optional dependency for another platform
+      fail(`${rel} is missing: run npm ci first`)
+    }
+    // Nested node_modules have their own lock entries, which may be dev-only.
+    const nested = path.join(src, 'node_modules')
+    fs.cpSync(src, path.join(to, rel), { recursive: true, dereference: true, filter: (p) => p !== nested })
+    count++
+  }
+  return count
+}
+
+function uninstall () {
+  const dest = staged(prefix)
+  const manifest = path.join(dest, 'package.json')
+  if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name !== 'diceroll') {
+    fail(`${dest} does not hold diceroll; not removing it`)
+  }
+  if (live) {
+    // Units that are not loaded make disable/stop fail; uninstall should still go on.
+    const quiet = (...args) => { try { execFileSync('systemctl', args, { stdio: 'ignore' }) } catch {} }
+    quiet('disable', '--now', ...SOCKETS)
+    quiet('stop', 'diceroll.service', 'diceroll@*.service')
+  }
+  for (const unit of UNITS) fs.rmSync(path.join(unitDir, unit), { force: true })
+  fs.rmSync(dest, { recursive: true, force: true })
+  if (live) {
+    systemctl('daemon-reload')
+    try { execFileSync('systemctl', ['reset-failed', 'diceroll*'], { stdio: 'ignore' }) } catch {}
+  }
+  console.log(`install-units: removed ${UNITS.join(', ')} from ${unitDir} and ${dest}`)
+}
