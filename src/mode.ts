@@ -1,0 +1,92 @@
+// Which transport to run, decided from the flags and from what the process was given (the
+// rules are documented in docs/activation.md), or an activation error that says how to fix it.
+import type { Activation, ListenFd } from './activation.js'
+import type { Mode } from './config.js'
+import { activationError } from './errors.js'
+import type { FdInfo } from './fd-probe.js'
+
+export type Plan =
+  | { mode: 'standalone' }
+  | { mode: 'listener'; fds: ListenFd[] }
+  | { mode: 'per-connection'; fd: number; source: 'stdin' | 'fd' }
+
+export type Probe = (fd: number) => FdInfo
+
+const STDIN = 0
+
+export function planMode(mode: Mode, activation: Activation, probe: Probe): Plan {
+  switch (mode) {
+    case 'standalone':
+      return { mode: 'standalone' }
+    case 'listener':
+      if (activation.fds.length === 0) {
+        throw activationError(`--mode=listener needs listening sockets from systemd, but ${activation.whyNone}`)
+      }
+      return { mode: 'listener', fds: checkListeners(activation.fds, probe) }
+    case 'per-connection':
+      return planPerConnection(activation, probe)
+    case 'auto':
+      return planAuto(activation, probe)
+  }
+}
+
+function planAuto(activation: Activation, probe: Probe): Plan {
+  const [first, ...rest] = activation.fds
+  if (first !== undefined) {
+    if (rest.length === 0 && (first.name === 'connection' || probe(first.fd).kind === 'connected')) {
+      return { mode: 'per-connection', fd: first.fd, source: 'fd' }
+    }
+    return { mode: 'listener', fds: checkListeners(activation.fds, probe) }
+  }
+  if (activation.envPresent) {
+    throw activationError(`socket activation variables are set, but ${activation.whyNone}; to run without systemd, unset LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES or pass --mode=standalone`)
+  }
+  // inetd style (StandardInput=socket): the connection is stdin and there are no LISTEN_* vars.
+  const stdin = probe(STDIN).kind
+  if (stdin === 'connected' || stdin === 'socket') return { mode: 'per-connection', fd: STDIN, source: 'stdin' }
+  return { mode: 'standalone' }
+}
+
+function planPerConnection(activation: Activation, probe: Probe): Plan {
+  const [first, ...rest] = activation.fds
+  if (first !== undefined) {
+    if (rest.length > 0) {
+      throw activationError(`--mode=per-connection serves one connection, but systemd passed ${activation.fds.length} fds: use Accept=yes in the .socket unit, or --mode=listener for Accept=no`)
+    }
+    const info = probe(first.fd)
+    if (info.kind !== 'connected' && info.kind !== 'socket') {
+      throw activationError(`--mode=per-connection needs a connection on fd ${first.fd}, but it is ${info.what}${hint(info, first.fd)}`)
+    }
+    return { mode: 'per-connection', fd: first.fd, source: 'fd' }
+  }
+  const stdin = probe(STDIN)
+  if (stdin.kind === 'connected' || stdin.kind === 'socket') return { mode: 'per-connection', fd: STDIN, source: 'stdin' }
+  const why = activation.envPresent ? `; and no fds were passed: ${activation.whyNone}` : ''
+  throw activationError(`--mode=per-connection needs the connection on stdin (StandardInput=socket) or as fd 3 (LISTEN_FDS=1), but stdin is ${stdin.what}${why}`)
+}
+
+function checkListeners(fds: ListenFd[], probe: Probe): ListenFd[] {
+  for (const entry of fds) {
+    const info = probe(entry.fd)
+    if (info.kind !== 'listening' && info.kind !== 'socket') {
+      const named = entry.name === 'unknown' ? '' : ` (name "${entry.name}")`
+      throw activationError(`fd ${entry.fd}${named} is ${info.what}, not a listening socket${hint(info, entry.fd)}`)
+    }
+  }
+  return fds
+}
+
+function hint(info: FdInfo, fd: number): string {
+  switch (info.kind) {
+    case 'connected':
+      return ': the .socket unit has Accept=yes, so run --mode=per-connection'
+    case 'listening':
+      return ': the .socket unit has Accept=no, so run --mode=listener'
+    case 'datagram':
+      return ': diceroll speaks HTTP over stream sockets, use ListenStream= in the .socket unit'
+    case 'closed':
+      return `: LISTEN_FDS counts more fds than were passed (fd ${fd} is missing); is the process started through a wrapper?`
+    default:
+      return ': systemd passes sockets only; check what starts the service'
+  }
+}

@@ -1,0 +1,40 @@
+// GET /roll: one six-sided die, as in the original recipe, or any NdS+K expression.
+import type { FastifyInstance, FastifySchemaValidationError } from 'fastify'
+import { parseDice, roll, type RandomInt } from '../dice.js'
+
+const EXAMPLE = 'for example /roll?dice=2d6+1'
+
+const querystring = {
+  type: 'object',
+  properties: { dice: { type: 'string', maxLength: 20 } },
+  additionalProperties: false,
+} as const
+
+interface RollQuery {
+  dice?: string
+}
+
+export function rollRoutes(app: FastifyInstance, randomInt: RandomInt): void {
+  app.get<{ Querystring: RollQuery }>('/roll', {
+    schema: { querystring },
+    schemaErrorFormatter: (errors) => new Error(describeQueryError(errors[0])),
+  }, async (request) => {
+    if (request.query.dice === undefined) return { result: randomInt(1, 6) }
+    const parsed = parseDice(request.query.dice)
+    if (!parsed.ok) throw app.httpErrors.badRequest(parsed.message)
+    return roll(parsed.spec, randomInt)
+  })
+}
+
+function describeQueryError(error: FastifySchemaValidationError | undefined): string {
+  switch (error?.keyword) {
+    case 'additionalProperties':
+      return `unknown query parameter "${String(error.params.additionalProperty)}": /roll takes only "dice", ${EXAMPLE}`
+    case 'maxLength':
+      return `dice is too long: use NdS, NdS+K or NdS-K, ${EXAMPLE}`
+    case 'type':
+      return `give "dice" once, ${EXAMPLE}`
+    default:
+      return `invalid query string (${error?.message ?? 'unknown error'}): ${EXAMPLE}`
+  }
+}
