@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { productionModules } from './production-modules.mjs'
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SOCKETS = ['diceroll-listener.socket', 'diceroll.socket']
@@ -68,24 +69,15 @@ function install () {
   }
 }
 
-// The production subset of node_modules, read from the lock file rather than asked of npm:
-// it works offline and without npm, and keeps native addons exactly as the host built them.
 function copyProductionModules (from, to) {
-  const lock = JSON.parse(fs.readFileSync(path.join(from, 'package-lock.json'), 'utf8'))
-  let count = 0
-  for (const [rel, meta] of Object.entries(lock.packages ?? {})) {
-    if (!rel.startsWith('node_modules/') || meta.dev || meta.devOptional) continue
-    const src = path.join(from, rel)
-    if (!fs.existsSync(src)) {
-      if (meta.optional) continue // an optional dependency for another platform
-      fail(`${rel} is missing: run npm ci first`)
-    }
-    // Nested node_modules have their own lock entries, which may be dev-only.
-    const nested = path.join(src, 'node_modules')
-    fs.cpSync(src, path.join(to, rel), { recursive: true, dereference: true, filter: (p) => p !== nested })
-    count++
+  let modules
+  try { modules = productionModules(from) } catch (error) { fail(error.message) }
+  for (const rel of modules) {
+    // Nested node_modules have lock entries of their own, which may be dev-only.
+    const nested = path.join(from, rel, 'node_modules')
+    fs.cpSync(path.join(from, rel), path.join(to, rel), { recursive: true, dereference: true, filter: (p) => p !== nested })
   }
-  return count
+  return modules.length
 }
 
 function uninstall () {

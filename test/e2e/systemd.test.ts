@@ -1,0 +1,233 @@
+// diceroll under real systemd (PID 1, in a QEMU VM): install with the documented command, then
+// check both models against systemd's own state. One VM boot for the whole file; the subtests
+// run in order and build on each other. Progress on stderr, figures in .cache/e2e/summary.md.
+import { spawnSync } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { exposure, GUEST_SRC, INSTALL, instances, pushNodeAndProject, REPO, show, UNINSTALL, waitFor } from './lib/guest.js'
+import { burstLoad, get, rawExchange } from './lib/http.js'
+import { figure, RESULTS_DIR, step, writeSummary } from './lib/progress.js'
+import { prepareHost, Vm } from './lib/vm.js'
+
+const LISTENER = 5000
+const PER_CONNECTION = 5001
+const SOCKETS = 'diceroll-listener.socket diceroll.socket'
+const UNIT_FILES = ['diceroll-listener.socket', 'diceroll.socket', 'diceroll.service', 'diceroll@.service']
+const ROLL = /^\{"result":\d+\}$/
+const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  const started = Date.now()
+  const value = await fn()
+  figure(what, `${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return value
+}
+
+fs.mkdirSync(RESULTS_DIR, { recursive: true })
+const vm = new Vm(await timed('host tools + image (cached or built)', async () => prepareHost()),
+  path.join(RESULTS_DIR, 'console.log'), [LISTENER, PER_CONNECTION])
+const port = (guest: number): number => vm.ports[guest] ?? 0
+t.teardown(async () => {
+  step('halting the VM')
+  await vm.halt(path.join(RESULTS_DIR, 'journal.txt'))
+  step(`summary: ${writeSummary(t.passing() ? 'all passed' : 'FAILURES, see the TAP output')}`)
+})
+
+t.test('units: verify is clean, security --offline <= 1.0', async (t) => {
+  const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'diceroll-units-'))
+  t.teardown(() => fs.rmSync(stage, { recursive: true, force: true }))
+  const install = spawnSync('node', ['scripts/install-units.mjs', '--destdir', stage], { cwd: REPO, encoding: 'utf8' })
+  t.equal(install.status, 0, `staged install: ${install.stderr}`)
+  const cwd = path.join(stage, 'etc/systemd/system')
+  const verify = spawnSync('systemd-analyze', ['verify', ...UNIT_FILES], { cwd, encoding: 'utf8' })
+  t.equal(verify.status, 0, 'verify exits 0')
+  t.equal(verify.stdout + verify.stderr, '', 'verify says nothing')
+  for (const unit of ['diceroll.service', 'diceroll@.service']) {
+    const r = spawnSync('systemd-analyze', ['security', '--offline=true', unit], { cwd, encoding: 'utf8' })
+    const score = exposure(r.stdout)
+    figure(`security offline ${unit}`, String(score))
+    t.ok(score <= 1.0, `${unit}: ${score} <= 1.0`)
+  }
+})
+
+t.test('boot the VM and install with the documented command', async (t) => {
+  figure('boot to ssh', `${(await vm.boot()).toFixed(1)} s`)
+  figure('guest', await vm.sh('echo "$(uname -r), $(systemctl --version | head -n 1), PID 1 = $(ps -p 1 -o comm=)"'))
+  await timed('copy node, npm and the project in', () => pushNodeAndProject(vm))
+  const out = await timed(`guest: ${INSTALL}`, () => vm.sh(`cd ${GUEST_SRC} && ${INSTALL}`))
+  t.match(out, `systemctl enable --now ${SOCKETS}`, 'the install tells what to type next')
+  t.match(await vm.sh('systemctl cat diceroll.service'), /ExecStart=\/usr\/local\/bin\/node \/opt\/diceroll\/dist\/main\.js --mode=listener/)
+  await vm.sh(`systemctl enable --now ${SOCKETS}`)
+})
+
+t.test('both sockets listen; nothing runs before the first connection', async (t) => {
+  for (const socket of SOCKETS.split(' ')) {
+    t.match(await show(vm, socket, 'ActiveState', 'SubState'), { ActiveState: 'active', SubState: 'listening' }, socket)
+  }
+  t.match(await show(vm, 'diceroll.service', 'ActiveState', 'MainPID'), { ActiveState: 'inactive', MainPID: '0' })
+  t.same(await instances(vm), [], 'no per-connection instance')
+  const listening = await vm.sh('ss -Hltn')
+  t.match(listening, /:5000\b/, 'port 5000 is open')
+  t.match(listening, /:5001\b/, 'port 5001 is open')
+})
+
+t.test('listener: the first request starts diceroll.service, later ones reuse its main pid', async (t) => {
+  const first = await timed('listener: first request (includes start)', () => get(port(LISTENER), '/roll'))
+  t.equal(first.status, 200)
+  t.match(first.body, ROLL)
+  const started = await show(vm, 'diceroll.service', 'ActiveState', 'MainPID', 'InvocationID')
+  t.equal(started.ActiveState, 'active')
+  const pid = started.MainPID
+  for (let i = 0; i < 5; i++) t.match((await get(port(LISTENER), '/roll?dice=2d6')).body, ROLL)
+  t.same((await get(port(LISTENER), '/healthz')).body, '{"status":"ok"}')
+  t.same(await show(vm, 'diceroll.service', 'ActiveState', 'MainPID', 'InvocationID'), started, 'same main pid, same invocation')
+
+  const env = await vm.sh(`tr '\\0' '\\n' < /proc/${pid}/environ | grep ^LISTEN_ || true`)
+  t.match(env, /^LISTEN_FDS=1$/m, 'exactly one fd passed')
+  t.match(env, /^LISTEN_FDNAMES=diceroll-listener.socket$/m, 'and it is its own socket, not diceroll.socket')
+  const held = await vm.sh(`ss -Hltnp | grep 'pid=${pid},' || true`)
+  t.match(held, /:5000\b/, 'the service holds port 5000')
+  t.notMatch(held, /:5001\b/, 'and not port 5001')
+  const logs = await vm.sh(`journalctl -u diceroll.service _PID=${pid} -o cat --no-pager`)
+  t.match(logs, /"msg":/, 'the app logs to the journal')
+})
+
+t.test('per-connection: one instance per connection, none left, pure HTTP', async (t) => {
+  const before = Number((await show(vm, 'diceroll.socket', 'NAccepted')).NAccepted)
+  const reply = await timed('per-connection: one request (includes start)',
+    () => rawExchange(port(PER_CONNECTION), 'GET /roll HTTP/1.1\r\nHost: e2e\r\n\r\n'))
+  const [head = '', body = ''] = reply.split('\r\n\r\n', 2)
+  t.match(head, /^HTTP\/1\.1 200 OK\r\n/)
+  t.match(head, /\r\nconnection: close/i)
+  t.match(body, ROLL, 'the body is the JSON and nothing else (no log lines)')
+  t.equal(Number(/\r\ncontent-length: (\d+)/i.exec(head)?.[1]), Buffer.byteLength(body), 'nothing after the body')
+
+  const held = [0, 1, 2].map(() => net.connect({ host: '127.0.0.1', port: port(PER_CONNECTION) }))
+  t.ok(await waitFor(60, async () => (await instances(vm)).length === 3), 'three held connections, three instances')
+  const names = await instances(vm)
+  t.equal(new Set(names).size, 3)
+  step(`instances: ${names.join(' ')}`)
+  const replies = held.map((socket) => new Promise<string>((resolve) => {
+    let data = ''
+    socket.setEncoding('latin1').on('data', (d: string) => { data += d }).on('close', () => resolve(data))
+    socket.write('GET /healthz HTTP/1.1\r\nHost: e2e\r\n\r\n')
+  }))
+  for (const r of await Promise.all(replies)) t.match(r, /^HTTP\/1\.1 200 OK[\s\S]*\{"status":"ok"\}$/)
+  t.ok(await waitFor(30, async () => (await instances(vm)).length === 0), 'no instance left afterwards')
+  t.equal(Number((await show(vm, 'diceroll.socket', 'NAccepted')).NAccepted) - before, 4, 'NAccepted counted 4')
+  const journal = await vm.sh("journalctl -u 'diceroll@*' -o cat --no-pager | grep -c '\"msg\":' || true")
+  t.ok(Number(journal) >= 4, `the instances' log lines are in the journal (${journal})`)
+})
+
+t.test('security <= 1.0 live, while both models serve', async (t) => {
+  t.equal((await get(port(LISTENER), '/roll')).status, 200)
+  const socket = net.connect({ host: '127.0.0.1', port: port(PER_CONNECTION) })
+  t.teardown(() => { socket.destroy() })
+  t.ok(await waitFor(60, async () => (await instances(vm)).length === 1), 'a held connection has its instance')
+  const [instance = ''] = await instances(vm)
+  for (const unit of ['diceroll.service', instance]) {
+    t.equal((await show(vm, unit, 'ActiveState')).ActiveState, 'active', `${unit} is running`)
+    const score = exposure((await vm.ssh(`systemd-analyze security ${unit}`)).stdout)
+    figure(`security live ${unit.replace(/@.*/, '@…')}`, String(score))
+    t.ok(score <= 1.0, `${unit}: ${score} <= 1.0`)
+  }
+  const reply = new Promise<string>((resolve) => {
+    let data = ''
+    socket.setEncoding('latin1').on('data', (d: string) => { data += d }).on('close', () => resolve(data))
+  })
+  socket.write('GET /roll HTTP/1.1\r\nHost: e2e\r\n\r\n')
+  t.match(await reply, /^HTTP\/1\.1 200 OK/, 'the hardened instance still serves')
+})
+
+t.test('a flood on the per-connection socket stays within MaxConnections=', async (t) => {
+  const limits = await show(vm, 'diceroll.socket', 'MaxConnections', 'MaxConnectionsPerSource')
+  const max = Number(limits.MaxConnections)
+  const perSource = Number(limits.MaxConnectionsPerSource)
+  // Sample systemd's connection count and the instance cgroups while the flood runs.
+  const sample = 'while :; do echo "$(systemctl show -p NConnections --value diceroll.socket)' +
+    ' $(ls -d /sys/fs/cgroup/system.slice/system-diceroll.slice/diceroll@* 2>/dev/null | wc -l)"; sleep 0.2; done'
+  const flood = async (perAddress: number, sources: string[]): Promise<Record<string, number>> => {
+    const out = await vm.sh(`(${sample}) > /run/e2e-samples & P=$!; ` +
+      `node ${GUEST_SRC}/test/e2e/guest/flood.mjs ${PER_CONNECTION} ${perAddress} ${sources.join(' ')}; kill $P; ` +
+      "awk '$1 > c { c = $1 } $2 > i { i = $2 } END { print \"{\\\"peakConnections\\\":\" c+0 \",\\\"peakInstances\\\":\" i+0 \"}\" }' /run/e2e-samples")
+    const [result = '{}', peaks = '{}'] = out.split('\n')
+    return { ...JSON.parse(result), ...JSON.parse(peaks) }
+  }
+  const sources = Array.from({ length: 8 }, (_, i) => `127.0.0.${i + 1}`)
+  const wide = await timed(`flood: ${sources.length * 6} connections from ${sources.length} addresses`, () => flood(6, sources))
+  figure('flood (MaxConnections)', JSON.stringify(wide))
+  t.ok((wide.accepted ?? 0) <= max, `accepted ${wide.accepted} <= MaxConnections=${max}`)
+  t.ok((wide.refused ?? 0) > 0, 'the excess was refused')
+  t.ok((wide.peakInstances ?? 0) <= max && (wide.peakConnections ?? 0) <= max, 'never more instances than MaxConnections=')
+  t.equal(wide.unanswered, 0, 'every accepted connection was answered')
+  t.ok(await waitFor(90, async () => (await instances(vm)).length === 0), 'all instances gone')
+
+  const narrow = await timed('flood: 12 connections from one address', () => flood(12, ['127.0.0.9']))
+  figure('flood (MaxConnectionsPerSource)', JSON.stringify(narrow))
+  t.ok((narrow.accepted ?? 0) <= perSource, `accepted ${narrow.accepted} <= MaxConnectionsPerSource=${perSource}`)
+  t.equal(narrow.unanswered, 0)
+  t.ok(await waitFor(90, async () => (await instances(vm)).length === 0), 'all instances gone')
+
+  t.match(await show(vm, 'diceroll.socket', 'ActiveState', 'SubState', 'Result'), { ActiveState: 'active', SubState: 'listening', Result: 'success' })
+  t.match(await rawExchange(port(PER_CONNECTION), 'GET /healthz HTTP/1.1\r\nHost: e2e\r\n\r\n'), /^HTTP\/1\.1 200 OK/, 'still serving')
+})
+
+t.test('listener: idle exit and re-activation under load lose no request', async (t) => {
+  const idle = 3
+  await vm.sh('mkdir -p /run/systemd/system/diceroll.service.d && ' +
+    `printf '[Service]\\nEnvironment=IDLE_TIMEOUT=${idle}\\n' > /run/systemd/system/diceroll.service.d/e2e.conf && ` +
+    'systemctl daemon-reload && systemctl stop diceroll.service')
+  t.teardown(() => vm.sh('rm -r /run/systemd/system/diceroll.service.d && systemctl daemon-reload'))
+  const since = await vm.sh("date '+%Y-%m-%d %H:%M:%S'")
+  const exited = async (): Promise<boolean> => (await show(vm, 'diceroll.service', 'ActiveState')).ActiveState !== 'active'
+
+  t.equal((await get(port(LISTENER), '/roll')).status, 200)
+  const started = Date.now()
+  if (!await waitFor(idle + 30, exited)) {
+    t.fail(`diceroll.service still running ${idle + 30} s after its last request with --idle-timeout=${idle}`)
+    return
+  }
+  // Later pauses end just before, at, or just after the moment the service exits.
+  const exitAfter = (Date.now() - started) / 1000
+  const offsets = [2, -0.5, 0, 0.2, 1, -0.2, 0.1, 0.5, 2, 0, 1, 2]
+  let exits = 0
+  const tally = await timed('listener: idle-exit cycles under load', () => burstLoad(port(LISTENER), async (cycle) => {
+    const before = (await show(vm, 'diceroll.service', 'InvocationID')).InvocationID
+    await sleep(Math.max(0, exitAfter + (offsets[cycle] ?? 2)) * 1000)
+    if ((await show(vm, 'diceroll.service', 'InvocationID')).InvocationID !== before || await exited()) exits++
+    return exits < 6 && cycle < offsets.length - 1
+  }))
+  const journal = await vm.sh(`journalctl -u diceroll.service --since '${since}' -o cat --no-pager`)
+  const starts = journal.match(/^Started diceroll\.service/gm)?.length ?? 0
+  const stops = journal.match(/Deactivated successfully/gm)?.length ?? 0
+  figure('listener idle exit', `first exit ${exitAfter.toFixed(1)} s after the last request (--idle-timeout=${idle})`)
+  figure('listener load across idle exits', `${tally.ok} ok, ${tally.failed} failed; ${starts} starts, ${stops} clean exits`)
+  t.equal(tally.failed, 0, `no failed request: ${tally.errors.slice(0, 5).join('; ')}`)
+  t.ok(stops >= 5, `at least 5 idle exits (${stops})`)
+  t.ok(starts >= stops, `each exit followed by a socket activation (${starts} starts)`)
+  t.match(await show(vm, 'diceroll.service', 'Result', 'NRestarts'), { Result: 'success', NRestarts: '0' })
+})
+
+t.test('systemctl stop/start of the sockets', async (t) => {
+  const curl = async (guestPort: number): Promise<string> =>
+    (await vm.ssh(`curl -s -m 30 -o /dev/null -w '%{http_code}' http://127.0.0.1:${guestPort}/healthz`)).stdout
+  for (const [socket, guestPort] of [['diceroll-listener.socket', LISTENER], ['diceroll.socket', PER_CONNECTION]] as const) {
+    t.equal(await curl(guestPort), '200', `${socket} serves`)
+    await vm.sh(`systemctl stop ${socket}`)
+    t.match(await show(vm, socket, 'ActiveState'), { ActiveState: 'inactive' }, `${socket} stopped`)
+    t.equal(await curl(guestPort), '000', 'connections are refused')
+    if (guestPort === LISTENER) t.match(await show(vm, 'diceroll.service', 'ActiveState'), { ActiveState: 'inactive' }, 'and its service stopped with it')
+    await vm.sh(`systemctl start ${socket}`)
+    t.match(await show(vm, socket, 'SubState'), { SubState: 'listening' }, `${socket} listens again`)
+    t.equal(await curl(guestPort), '200', 'and serves again')
+  }
+})
+
+t.test('the documented uninstall removes everything', async (t) => {
+  await vm.sh(`cd ${GUEST_SRC} && ${UNINSTALL}`)
+  for (const unit of UNIT_FILES.map((u) => u.replace('@.', '@x.'))) t.match(await show(vm, unit, 'LoadState'), { LoadState: 'not-found' }, `${unit} is gone`)
+  t.equal(await vm.sh('ss -Hltn | grep -E ":500[01]\\b" || true'), '', 'nothing listens on 5000/5001')
+  t.equal(await vm.sh('ls /opt/diceroll 2>&1 || true'), 'ls: cannot access \'/opt/diceroll\': No such file or directory')
+})
