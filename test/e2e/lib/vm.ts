@@ -45,7 +45,8 @@ export class Vm {
   private qemu?: ChildProcess
   private readonly control = fs.mkdtempSync(path.join(os.tmpdir(), 'diceroll-e2e-'))
 
-  constructor (private readonly image: string, private readonly consoleLog: string, guestPorts: number[]) {
+  constructor (private readonly image: string, private readonly payload: string,
+    private readonly consoleLog: string, guestPorts: number[]) {
     for (const p of [22, ...guestPorts]) this.ports[p] = 0
   }
 
@@ -71,6 +72,7 @@ export class Vm {
       '-append', 'console=ttyS0 root=/dev/vda rw',
       // -snapshot: writes go to a temporary overlay, so the cached image stays pristine.
       '-drive', `file=${path.join(this.image, 'disk.raw')},format=raw,if=virtio`, '-snapshot',
+      '-drive', `file=${this.payload},format=raw,if=virtio,readonly=on`,
       '-netdev', `user,id=n0,restrict=on,${forwards.join(',')}`, '-device', 'virtio-net-pci,netdev=n0',
       '-serial', `file:${this.consoleLog}`, '-display', 'none', '-monitor', 'none', '-no-reboot',
     ]
@@ -116,13 +118,6 @@ export class Vm {
     const r = await this.ssh(command)
     if (r.code !== 0) throw new Error(`guest command failed (exit ${r.code}): ${command}\n${r.stdout}${r.stderr}`)
     return r.stdout.trim()
-  }
-
-  /** Streams a tar of host paths (`-C dir name …` arguments) into the guest's `/`-relative target. */
-  async pushTar(tarArgs: string[], target: string): Promise<void> {
-    const tar = spawn('tar', ['-c', ...tarArgs], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const r = await this.ssh(`mkdir -p ${target} && tar -x -C ${target}`, { input: tar.stdout })
-    if (r.code !== 0) throw new Error(`pushing files to ${target} failed: ${r.stderr}`)
   }
 
   async halt(journalFile: string): Promise<void> {
