@@ -8,7 +8,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { productionModules } from './production-modules.mjs'
+import { nativeAddons, productionModules } from './production-modules.mjs'
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SOCKETS = ['diceroll-listener.socket', 'diceroll.socket']
@@ -50,10 +50,13 @@ function install () {
 
   const dest = staged(prefix)
   fs.mkdirSync(dest, { recursive: true })
-  for (const dir of ['dist', 'node_modules', 'docs']) fs.rmSync(path.join(dest, dir), { recursive: true, force: true })
+  for (const dir of ['dist', 'node_modules', 'docs', 'build']) fs.rmSync(path.join(dest, dir), { recursive: true, force: true })
   for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(source, file), path.join(dest, file))
-  fs.cpSync(path.join(source, 'dist'), path.join(dest, 'dist'), { recursive: true })
-  if (fs.existsSync(path.join(source, 'docs'))) fs.cpSync(path.join(source, 'docs'), path.join(dest, 'docs'), { recursive: true })
+  for (const dir of ['dist', 'docs']) {
+    if (fs.existsSync(path.join(source, dir))) fs.cpSync(path.join(source, dir), path.join(dest, dir), { recursive: true })
+  }
+  // The sd_notify addon, as node-gyp built it at npm ci (not its object files).
+  for (const addon of nativeAddons(source)) fs.cpSync(path.join(source, addon), path.join(dest, addon))
   const copied = copyProductionModules(source, dest)
   console.log(`install-units: app in ${dest} (dist/ and ${copied} production packages)`)
 

@@ -15,3 +15,10 @@ export function productionModules (root) {
   }
   return found
 }
+
+/** The package's own native addons (`build/Release/*.node`), relative to `root`. */
+export function nativeAddons (root) {
+  const dir = path.join(root, 'build/Release')
+  if (!fs.existsSync(dir)) return []
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.node')).map((f) => path.join('build/Release', f))
+}

@@ -8,7 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { exposure, GUEST_SRC, INSTALL, instances, installPayload, REPO, buildPayload, show, UNINSTALL, waitFor } from './lib/guest.js'
+import { exposure, GUEST_SRC, INSTALL, instances, mountPayload, REPO, buildPayload, show, UNINSTALL, waitFor } from './lib/guest.js'
 import { flood } from './lib/flood.js'
 import { burstLoad, get, rawExchange } from './lib/http.js'
 import { figure, RESULTS_DIR, step, writeSummary } from './lib/progress.js'
@@ -57,7 +57,7 @@ t.test('units: verify is clean, security --offline <= 1.0', async (t) => {
 t.test('boot the VM and install with the documented command', async (t) => {
   figure('boot to ssh', `${(await vm.boot()).toFixed(1)} s`)
   figure('guest', await vm.sh('echo "$(uname -r), $(systemctl --version | head -n 1), PID 1 = $(ps -p 1 -o comm=)"'))
-  await timed('copy node, npm and the project in', () => installPayload(vm))
+  await timed('mount node, npm and the project', () => mountPayload(vm))
   const out = await timed(`guest: ${INSTALL}`, () => vm.sh(`cd ${GUEST_SRC} && ${INSTALL}`))
   t.match(out, `systemctl enable --now ${SOCKETS}`, 'the install tells what to type next')
   t.match(await vm.sh('systemctl cat diceroll.service'), /ExecStart=\/usr\/local\/bin\/node \/opt\/diceroll\/dist\/main\.js --mode=listener/)

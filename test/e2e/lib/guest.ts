@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
-import { productionModules } from '../../../scripts/production-modules.mjs'
+import { nativeAddons, productionModules } from '../../../scripts/production-modules.mjs'
 import type { Vm } from './vm.js'
 
 export const REPO = path.resolve(import.meta.dirname, '../../..')
@@ -14,23 +14,22 @@ export const INSTALL = `npm run install-units -- --prefix ${PREFIX}`
 export const UNINSTALL = `npm run uninstall-units -- --prefix ${PREFIX}`
 
 /**
- * A second disk with the host's node and npm (as a user's host would have them) and the built
- * project: `mkfs.ext4 -d` makes it in a second, where streaming it over ssh into the emulated
- * guest took 20 s.
+ * A second disk, mounted as the guest's /usr/local: the host's node and npm (as a user's host
+ * would have them) and the built project. `mkfs.ext4 -d` makes it in a few seconds; streaming
+ * the same files over ssh into the emulated guest took 20 s.
  */
 export function buildPayload(dir: string): string {
   const root = path.join(dir, 'payload')
   fs.rmSync(root, { recursive: true, force: true })
   const node = fs.realpathSync(process.execPath)
-  const local = path.join(root, 'usr/local')
-  fs.mkdirSync(path.join(local, 'bin'), { recursive: true })
-  fs.copyFileSync(node, path.join(local, 'bin/node'))
-  fs.cpSync(fs.realpathSync(path.join(path.dirname(node), '../lib/node_modules/npm')), path.join(local, 'lib/node_modules/npm'), { recursive: true })
-  fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(local, 'bin/npm'))
-  const project = ['package.json', 'package-lock.json', 'dist', 'units', 'scripts', 'docs', 'test/e2e/guest', ...productionModules(REPO)]
+  fs.mkdirSync(path.join(root, 'bin'), { recursive: true })
+  fs.copyFileSync(node, path.join(root, 'bin/node'))
+  fs.cpSync(fs.realpathSync(path.join(path.dirname(node), '../lib/node_modules/npm')), path.join(root, 'lib/node_modules/npm'), { recursive: true })
+  fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(root, 'bin/npm'))
+  const project = ['package.json', 'package-lock.json', 'dist', 'units', 'scripts', 'docs', 'test/e2e/guest', ...nativeAddons(REPO), ...productionModules(REPO)]
   for (const rel of project.filter((f) => fs.existsSync(path.join(REPO, f)))) {
     const nested = path.join(REPO, rel, 'node_modules')
-    fs.cpSync(path.join(REPO, rel), path.join(local, 'src/diceroll', rel), { recursive: true, filter: (p) => p !== nested })
+    fs.cpSync(path.join(REPO, rel), path.join(root, 'src/diceroll', rel), { recursive: true, filter: (p) => p !== nested })
   }
   const disk = path.join(dir, 'payload.raw')
   fs.rmSync(disk, { force: true })
@@ -40,10 +39,9 @@ export function buildPayload(dir: string): string {
   return disk
 }
 
-/** Copies the payload disk's /usr/local into the guest's. */
-export async function installPayload(vm: Vm): Promise<void> {
-  await vm.sh('mkdir -p /mnt/payload && mount -o ro /dev/vdb /mnt/payload && ' +
-    'cp -a /mnt/payload/usr/local/. /usr/local/ && umount /mnt/payload')
+/** Mounts the payload disk on the guest's /usr/local, read-only: node, npm, the project source. */
+export async function mountPayload(vm: Vm): Promise<void> {
+  await vm.sh('mount -o ro /dev/vdb /usr/local')
 }
 
 /** `systemctl show` as an object: `await show(vm, 'diceroll.service', 'MainPID', 'ActiveState')`. */
