@@ -44,9 +44,9 @@ class RequestLineLog extends LogController {
       statusCode: reply.statusCode,
       responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
       remoteAddress: this.remoteAddress ?? request.socket.remoteAddress ?? 'unix',
-      ...(error ? { err: error } : {}),
+      err: error ?? undefined,
     }
-    if (error) reply.log.error(line, 'request failed')
+    if (error || reply.statusCode >= 500) reply.log.error(line, 'request')
     else reply.log.info(line, 'request')
   }
 }

@@ -55,6 +55,6 @@ export function formatFatal(error: unknown): { line: string; exitCode: ExitCode 
   if (error instanceof DicerollError) {
     return { line: `diceroll: ${error.message} [${error.code}]`, exitCode: error.exitCode }
   }
-  const message = error instanceof Error ? error.stack ?? error.message : String(error)
+  const message = error instanceof Error && error.stack ? error.stack : String(error)
   return { line: `diceroll: internal error, please report it: ${message}`, exitCode: EXIT.INTERNAL }
 }

@@ -12,7 +12,6 @@ export interface FdInfo {
 }
 
 const TCP_LISTEN = '0A'
-const TCP_CLOSE = '07'
 const UNIX_ACCEPTCON = 0x10000
 const UNIX_STREAM_TYPES = new Set(['0001', '0005'])
 
@@ -29,7 +28,7 @@ export function probeFd(fd: number): FdInfo {
     const row = findRow(table, 9, inode)
     if (row !== undefined) {
       if (row[3] === TCP_LISTEN) return { kind: 'listening', what: `a TCP listener (${table})` }
-      return { kind: 'connected', what: `a TCP connection${row[3] === TCP_CLOSE ? ' (closed)' : ''}` }
+      return { kind: 'connected', what: 'a TCP connection' }
     }
   }
   for (const table of ['udp', 'udp6', 'raw', 'raw6']) {
@@ -38,8 +37,8 @@ export function probeFd(fd: number): FdInfo {
   const unix = findRow('unix', 6, inode)
   if (unix !== undefined) {
     // Num RefCount Protocol Flags Type St Inode Path
-    if (!UNIX_STREAM_TYPES.has(unix[4] ?? '')) return { kind: 'datagram', what: 'a unix datagram socket' }
-    if (parseInt(unix[3] ?? '0', 16) & UNIX_ACCEPTCON) return { kind: 'listening', what: 'a unix socket listener' }
+    if (!UNIX_STREAM_TYPES.has(unix[4] as string)) return { kind: 'datagram', what: 'a unix datagram socket' }
+    if (parseInt(unix[3] as string, 16) & UNIX_ACCEPTCON) return { kind: 'listening', what: 'a unix socket listener' }
     return { kind: 'connected', what: 'a unix socket connection' }
   }
   // Sockets made in another network namespace (PrivateNetwork=yes) are not in our /proc/net.
@@ -50,16 +49,13 @@ function findRow(table: string, inodeColumn: number, inode: string): string[] | 
   let text
   try {
     text = readFileSync(`/proc/net/${table}`, 'latin1')
+    /* c8 ignore next 3: only on kernels built without this protocol (e.g. no IPv6) */
   } catch {
     return undefined
   }
   // Cheap substring test first: these tables can be long on a busy host.
-  if (!text.includes(` ${inode} `) && !text.includes(` ${inode}\n`)) return undefined
-  for (const line of text.split('\n')) {
-    const columns = line.trim().split(/\s+/)
-    if (columns[inodeColumn] === inode) return columns
-  }
-  return undefined
+  if (!text.includes(` ${inode}`)) return undefined
+  return text.split('\n').map((line) => line.trim().split(/\s+/)).find((columns) => columns[inodeColumn] === inode)
 }
 
 function describeNonSocket(stat: ReturnType<typeof fstatSync>): string {
@@ -67,5 +63,7 @@ function describeNonSocket(stat: ReturnType<typeof fstatSync>): string {
   if (stat.isFIFO()) return 'a pipe'
   if (stat.isCharacterDevice()) return 'a character device (a terminal or /dev/null)'
   if (stat.isDirectory()) return 'a directory'
-  return 'not a socket'
+  // No file type at all: an anonymous inode, such as the epoll fd Node opens for itself when
+  // nothing was passed at this number.
+  return 'not a socket but an anonymous kernel object (probably Node\'s own, meaning nothing was passed there)'
 }

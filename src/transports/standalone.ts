@@ -1,5 +1,5 @@
 // Standalone: no systemd, listen on host:port (development, containers).
-import type { Server } from 'node:net'
+import type { AddressInfo, Server } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { listenError } from '../errors.js'
 import { createAcceptor, prepareHttpServer } from './accept.js'
@@ -12,8 +12,8 @@ export async function serveStandalone(app: FastifyInstance, host: string, port: 
     acceptor.once('error', (error: NodeJS.ErrnoException) => reject(listenError(shown, error)))
     acceptor.listen({ host, port }, resolve)
   })
-  const address = acceptor.address()
-  const actualPort = typeof address === 'object' && address !== null ? address.port : port
-  app.log.info({ address: host, port: actualPort }, `listening on http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`)
+  const actualPort = (acceptor.address() as AddressInfo).port
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`
+  app.log.info({ address: host, port: actualPort }, `listening on ${url}`)
   return [acceptor]
 }
