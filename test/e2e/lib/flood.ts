@@ -1,6 +1,6 @@
 // A flood of connections on the per-connection socket (run by guest/flood.mjs inside the VM),
 // described by systemd's own counters, its journal and samples of the instance cgroups.
-import { GUEST_SRC, instances, show, waitFor } from './guest.js'
+import { GUEST_SRC, instances, journalAfter, journalCursor, show, waitFor } from './guest.js'
 import type { Vm } from './vm.js'
 
 export interface FloodResult {
@@ -19,14 +19,14 @@ export async function flood(vm: Vm, port: number, perAddress: number, sources: s
     return [Number(c.NAccepted), Number(c.NRefused)]
   }
   const [accepted0, refused0] = await counters()
-  const since = await vm.sh("date '+%Y-%m-%d %H:%M:%S'")
+  const cursor = await journalCursor(vm)
   const client = await vm.sh(`(${SAMPLE}) > /run/e2e-samples & P=$!; ` +
     `node ${GUEST_SRC}/test/e2e/guest/flood.mjs ${port} ${perAddress} ${sources.join(' ')}; kill $P`)
   if (!await waitFor(120, async () => (await instances(vm)).length === 0)) throw new Error('instances left 120 s after the flood')
   const [accepted, refused] = await counters()
   const samples = (await vm.sh('cat /run/e2e-samples')).split('\n').map((line) => line.split(' ').map(Number))
   const failed: Record<string, number> = {}
-  const journal = await vm.sh(`journalctl -u 'diceroll@*' --since '${since}' -o cat --no-pager`)
+  const journal = await journalAfter(vm, cursor, 'diceroll@*')
   for (const [, reason = ''] of journal.matchAll(/Failed with result '([^']+)'/g)) failed[reason] = (failed[reason] ?? 0) + 1
   return {
     ...JSON.parse(client) as Pick<FloodResult, 'attempted' | 'answered' | 'closedEmpty' | 'other'>,

@@ -53,6 +53,19 @@ export async function show(vm: Vm, unit: string, ...props: string[]): Promise<Re
   }))
 }
 
+/** Where the journal ends now; pass it to journalAfter() to read only what comes later. */
+export async function journalCursor(vm: Vm): Promise<string> {
+  const out = await vm.sh('journalctl -n 0 --show-cursor --no-pager')
+  const cursor = /^-- cursor: (.+)$/m.exec(out)?.[1]
+  if (!cursor) throw new Error(`no journal cursor in: ${out}`)
+  return cursor
+}
+
+/** The journal's messages for `unit` (a name or a glob) logged after `cursor`. */
+export function journalAfter(vm: Vm, cursor: string, unit: string): Promise<string> {
+  return vm.sh(`journalctl -u '${unit}' --after-cursor '${cursor}' -o cat --no-pager`)
+}
+
 /** Names of loaded per-connection instances (running or not yet collected). */
 export async function instances(vm: Vm): Promise<string[]> {
   const out = await vm.sh("systemctl list-units --all --plain --no-legend 'diceroll@*.service' | awk '{print $1}'")
