@@ -77,7 +77,12 @@ export class Vm {
       '-serial', `file:${this.consoleLog}`, '-display', 'none', '-monitor', 'none', '-no-reboot',
     ]
     step(`boot: qemu -accel ${accel}, ssh on 127.0.0.1:${this.ports[22]}`)
-    this.qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'inherit'] })
+    const qemu = spawn('qemu-system-x86_64', args, { stdio: ['ignore', 'ignore', 'inherit'] })
+    // Should the suite die (a tap timeout, ^C) before halt(), take the VM with it.
+    const orphan = (): void => { qemu.kill('SIGKILL') }
+    process.once('exit', orphan)
+    qemu.once('exit', () => process.off('exit', orphan))
+    this.qemu = qemu
   }
 
   private async waitForSsh(seconds: number): Promise<boolean> {
