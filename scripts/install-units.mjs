@@ -58,17 +58,30 @@ function install () {
   // The sd_notify addon, as node-gyp built it at npm ci (not its object files).
   for (const addon of nativeAddons(source)) fs.cpSync(path.join(source, addon), path.join(dest, addon))
   const copied = copyProductionModules(source, dest)
+  makeReadable(dest)
   console.log(`install-units: app in ${dest} (dist/ and ${copied} production packages)`)
 
   fs.mkdirSync(unitDir, { recursive: true })
   for (const unit of UNITS) {
     const text = fs.readFileSync(path.join(source, 'units', unit), 'utf8')
-    fs.writeFileSync(path.join(unitDir, unit), text.replaceAll('@NODE@', node).replaceAll('@PREFIX@', prefix), { mode: 0o644 })
+    fs.writeFileSync(path.join(unitDir, unit), text.replaceAll('@NODE@', node).replaceAll('@PREFIX@', prefix))
+    fs.chmodSync(path.join(unitDir, unit), 0o644)
   }
   console.log(`install-units: units in ${unitDir} (node: ${node})`)
   if (live) {
     systemctl('daemon-reload')
     console.log(`install-units: done. Start both models with:\n  systemctl enable --now ${SOCKETS.join(' ')}`)
+  }
+}
+
+// The services run as a DynamicUser= uid that owns nothing: a checkout made under umask 077
+// would otherwise install files only root can read.
+function makeReadable (dir) {
+  fs.chmodSync(dir, 0o755)
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name)
+    if (entry.isDirectory()) makeReadable(p)
+    else if (entry.isFile()) fs.chmodSync(p, fs.statSync(p).mode & 0o111 ? 0o755 : 0o644)
   }
 }
 
