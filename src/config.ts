@@ -16,12 +16,17 @@ export interface Config {
   idleTimeoutMs: number
   /** Bounds one request (listener, standalone) or the whole instance (per-connection). */
   requestTimeoutMs: number
+  /** How long an idle keep-alive connection is kept (advertised as Keep-Alive: timeout=). */
+  keepAliveTimeoutMs: number
+  /** Bounds a graceful stop; connections still open then are cut (exit code 12). */
+  stopTimeoutMs: number
   logLevel: LogLevel
   help: boolean
 }
 
 export const USAGE = `Usage: diceroll [--mode=auto|standalone|listener|per-connection] [--host=H] [--port=N]
-                [--idle-timeout=SECONDS] [--request-timeout=SECONDS] [--log-level=LEVEL] [--help]
+                [--idle-timeout=SECONDS] [--request-timeout=SECONDS] [--keep-alive-timeout=SECONDS]
+                [--stop-timeout=SECONDS] [--log-level=LEVEL] [--help]
 
 A dice-rolling HTTP service built for systemd socket activation.
 
@@ -31,6 +36,9 @@ A dice-rolling HTTP service built for systemd socket activation.
   --host=H, --port=N        standalone address (env HOST, PORT; default 127.0.0.1:5000)
   --idle-timeout=SECONDS    listener: exit after this long without connections (0 = never; default 0)
   --request-timeout=SECONDS longest a request may take; per-connection: the instance's deadline (default 10)
+  --keep-alive-timeout=SECONDS  how long an idle keep-alive connection stays open (default 5)
+  --stop-timeout=SECONDS    on SIGTERM/SIGINT, longest wait for open connections before cutting
+                            them and exiting 12 (default 10; keep it under TimeoutStopSec=)
   --log-level=LEVEL         ${LOG_LEVELS.join(', ')} (default info); logs are JSON on stderr
   --help                    show this text
 
@@ -39,7 +47,7 @@ Docs: docs/activation.md (modes, exit codes), docs/errors.md.
 
 type Env = Readonly<Record<string, string | undefined>>
 
-const FLAGS = ['mode', 'host', 'port', 'idle-timeout', 'request-timeout', 'log-level', 'help'] as const
+const FLAGS = ['mode', 'host', 'port', 'idle-timeout', 'request-timeout', 'keep-alive-timeout', 'stop-timeout', 'log-level', 'help'] as const
 type Flag = (typeof FLAGS)[number]
 
 export function parseConfig(argv: readonly string[], env: Env): Config {
@@ -51,6 +59,8 @@ export function parseConfig(argv: readonly string[], env: Env): Config {
     port: portText === undefined ? 5000 : parsePort(portText, given.port === undefined ? 'PORT' : '--port'),
     idleTimeoutMs: seconds('--idle-timeout', given['idle-timeout'] ?? '0', 0),
     requestTimeoutMs: seconds('--request-timeout', given['request-timeout'] ?? '10', 0.001),
+    keepAliveTimeoutMs: seconds('--keep-alive-timeout', given['keep-alive-timeout'] ?? '5', 0.001),
+    stopTimeoutMs: seconds('--stop-timeout', given['stop-timeout'] ?? '10', 0.001),
     logLevel: oneOf('--log-level', given['log-level'] ?? 'info', LOG_LEVELS),
     help: given.help !== undefined,
   }
@@ -90,7 +100,7 @@ function readFlags(argv: readonly string[]): Partial<Record<Flag, string>> {
 function example(flag: Flag): string {
   const examples: Record<Flag, string> = {
     mode: 'listener', host: '127.0.0.1', port: '5000', 'idle-timeout': '60',
-    'request-timeout': '10', 'log-level': 'info', help: '',
+    'request-timeout': '10', 'keep-alive-timeout': '5', 'stop-timeout': '10', 'log-level': 'info', help: '',
   }
   return examples[flag]
 }

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // Entry point: parse the configuration, read the activation environment, pick the transport,
 // serve, and stop cleanly on SIGTERM/SIGINT.
-import type { Server } from 'node:net'
 import { listenFds } from './activation.js'
 import { buildApp } from './app.js'
-import { parseConfig, USAGE, type Config } from './config.js'
+import { parseConfig, USAGE } from './config.js'
 import { EXIT, formatFatal, type ExitCode } from './errors.js'
 import { probeFd } from './fd-probe.js'
+import { Lifecycle } from './lifecycle.js'
 import { createLogger } from './logger.js'
 import { planMode } from './mode.js'
+import { createNotifier } from './notify.js'
 import { serveListeners } from './transports/listener.js'
 import { serveConnection } from './transports/per-connection.js'
 import { serveStandalone } from './transports/standalone.js'
 
-async function main(): Promise<ExitCode | undefined> {
+async function main(): Promise<ExitCode> {
   const config = parseConfig(process.argv.slice(2), process.env)
   if (config.help) {
     // The one write to stdout: asked for by a person at a terminal, never by a socket.
@@ -33,23 +34,29 @@ async function main(): Promise<ExitCode | undefined> {
   await app.ready()
 
   if (plan.mode === 'per-connection') {
-    return serveConnection(app, plan.fd, config.requestTimeoutMs)
+    const stop = new AbortController()
+    onStopSignals(() => stop.abort())
+    return serveConnection(app, plan.fd, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs })
   }
+  // Env is read here, at run time, never at import: a bundle or snapshot must not freeze it.
+  const notifier = createNotifier(process.env, process.pid, logger)
+  const lifecycle = new Lifecycle(app, {
+    notifier,
+    idleTimeoutMs: plan.mode === 'listener' ? config.idleTimeoutMs : 0,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    stopTimeoutMs: config.stopTimeoutMs,
+  })
+  onStopSignals((name) => lifecycle.signal(name))
   const acceptors = plan.mode === 'listener'
     ? await serveListeners(app, plan.fds)
     : await serveStandalone(app, config.host, config.port)
-  stopOnSignals(config, acceptors, () => app.close())
-  return undefined
+  lifecycle.serving(acceptors)
+  return lifecycle.done
 }
 
-function stopOnSignals(config: Config, acceptors: Server[], closeApp: () => Promise<unknown>): void {
-  const stop = (): void => {
-    for (const acceptor of acceptors) acceptor.close()
-    closeApp().then(() => process.exit(EXIT.OK), fail)
-  }
-  void config
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
+/** systemctl stop sends SIGTERM; Ctrl-C sends SIGINT: both stop gracefully (docs/lifecycle.md). */
+function onStopSignals(stop: (name: NodeJS.Signals) => void): void {
+  for (const name of ['SIGTERM', 'SIGINT'] as const) process.on(name, () => stop(name))
 }
 
 function fail(error: unknown): never {
@@ -58,6 +65,4 @@ function fail(error: unknown): never {
   process.exit(exitCode)
 }
 
-main().then((exitCode) => {
-  if (exitCode !== undefined) process.exit(exitCode)
-}, fail)
+main().then((exitCode) => process.exit(exitCode), fail)

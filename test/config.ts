@@ -2,7 +2,8 @@ import t from 'tap'
 import { parseConfig, USAGE } from '../src/config.js'
 
 const defaults = {
-  mode: 'auto', host: '127.0.0.1', port: 5000, idleTimeoutMs: 0, requestTimeoutMs: 10_000, logLevel: 'info', help: false,
+  mode: 'auto', host: '127.0.0.1', port: 5000, idleTimeoutMs: 0, requestTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5000, stopTimeoutMs: 10_000, logLevel: 'info', help: false,
 }
 
 t.test('defaults', async (t) => {
@@ -14,6 +15,7 @@ t.test('flags in both spellings, seconds to milliseconds', async (t) => {
     ...defaults, mode: 'listener', host: '::1', port: 8080, idleTimeoutMs: 250, requestTimeoutMs: 2000, logLevel: 'debug',
   })
   t.same(parseConfig(['--help'], {}), { ...defaults, help: true })
+  t.same(parseConfig(['--keep-alive-timeout=2', '--stop-timeout', '0.5'], {}), { ...defaults, keepAliveTimeoutMs: 2000, stopTimeoutMs: 500 })
 })
 
 t.test('HOST and PORT from the environment, flags win', async (t) => {
@@ -33,6 +35,8 @@ t.test('every bad input names the flag or variable and the fix', async (t) => {
     [['--idle-timeout=-5'], {}, '--idle-timeout=-5 is not valid: give a number of seconds, 0 or more, e.g. --idle-timeout=60'],
     [['--idle-timeout=1m'], {}, '--idle-timeout=1m is not valid: give a number of seconds, 0 or more, e.g. --idle-timeout=60'],
     [['--request-timeout=0'], {}, '--request-timeout=0 is not valid: give a number of seconds greater than 0, e.g. --request-timeout=10'],
+    [['--keep-alive-timeout=0'], {}, '--keep-alive-timeout=0 is not valid: give a number of seconds greater than 0, e.g. --keep-alive-timeout=10'],
+    [['--stop-timeout=soon'], {}, '--stop-timeout=soon is not valid: give a number of seconds greater than 0, e.g. --stop-timeout=10'],
     [['--log-level=loud'], {}, '--log-level=loud is not valid: use one of fatal, error, warn, info, debug, trace, silent'],
     [['--verbose'], {}, 'unknown flag --verbose'],
     [['serve'], {}, 'unexpected argument "serve": diceroll takes only --flags'],
@@ -47,7 +51,7 @@ t.test('every bad input names the flag or variable and the fix', async (t) => {
 })
 
 t.test('the usage text lists every flag', async (t) => {
-  for (const flag of ['--mode', '--host', '--port', '--idle-timeout', '--request-timeout', '--log-level', '--help']) {
+  for (const flag of ['--mode', '--host', '--port', '--idle-timeout', '--request-timeout', '--keep-alive-timeout', '--stop-timeout', '--log-level', '--help']) {
     t.match(USAGE, flag)
   }
 })

@@ -1,0 +1,107 @@
+// sd_notify(3): tell systemd that we are ready, what we are doing, that we are stopping, and that
+// we are still alive (the watchdog). NOTIFY_SOCKET is an AF_UNIX datagram socket, which Node
+// cannot open (nodejs/node#29339), so the sending is done by a small N-API addon in native/,
+// built by node-gyp at `npm ci`. Without NOTIFY_SOCKET every call is a no-op; without the addon
+// the service still runs and says once why systemd will not hear from it.
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { getSystemErrorName } from 'node:util'
+
+/** The addon's one function: 0 when sent, or a negative errno. */
+export type SendDatagram = (address: string, state: string) => number
+
+export interface NotifyLog {
+  warn(details: object, message: string): void
+}
+
+export interface Notifier {
+  /** True when NOTIFY_SOCKET was set and the addon is loaded: messages go to systemd. */
+  readonly enabled: boolean
+  /** WATCHDOG_USEC / 2 in ms, when systemd asked this process for keep-alive pings. */
+  readonly watchdogIntervalMs: number | undefined
+  /** Sends newline-separated assignments such as "READY=1\nSTATUS=serving". Never throws. */
+  send(state: string): void
+}
+
+type Env = Record<string, string | undefined>
+
+export const NOTIFY_ENV = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as const
+
+const ADDON = join('build', 'Release', 'sd_notify.node')
+
+/**
+ * Reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID at run time (never at import: a bundle or
+ * startup snapshot must not freeze them) and unsets them, as sd_notify(unset_environment=1) does,
+ * so child processes do not talk to systemd in our name.
+ */
+export function createNotifier(env: Env, pid: number, log: NotifyLog): Notifier {
+  const address = env.NOTIFY_SOCKET
+  const watchdogIntervalMs = watchdogInterval(env, pid, log)
+  for (const name of NOTIFY_ENV) delete env[name]
+  if (address === undefined || address === '') return disabled(undefined)
+  const loaded = loadAddon(env.DICEROLL_NOTIFY_ADDON)
+  if (typeof loaded === 'string') {
+    log.warn({ notifySocket: address, addon: ADDON }, `cannot notify systemd: ${loaded}; the service runs, but a Type=notify unit will time out waiting for READY=1`)
+    return disabled(undefined)
+  }
+  let warned = false
+  return {
+    enabled: true,
+    watchdogIntervalMs,
+    send(state) {
+      const result = loaded(address, state)
+      if (result === 0 || warned) return
+      // Once: the manager may be gone (shutdown) and a line per ping would flood the journal.
+      warned = true
+      log.warn({ notifySocket: address, errno: errnoName(result) }, `cannot notify systemd at NOTIFY_SOCKET=${address}: ${errnoName(result)}`)
+    },
+  }
+}
+
+function disabled(watchdogIntervalMs: number | undefined): Notifier {
+  return { enabled: false, watchdogIntervalMs, send() {} }
+}
+
+/** Half of WATCHDOG_USEC, if it is meant for us: WATCHDOG_PID unset or our pid (sd_watchdog_enabled). */
+function watchdogInterval(env: Env, pid: number, log: NotifyLog): number | undefined {
+  const { WATCHDOG_USEC: usecText, WATCHDOG_PID: pidText } = env
+  if (usecText === undefined || env.NOTIFY_SOCKET === undefined) return undefined
+  if (pidText !== undefined && pidText !== String(pid)) return undefined
+  const usec = /^\d+$/.test(usecText) ? Number(usecText) : NaN
+  if (!(usec > 0)) {
+    log.warn({ WATCHDOG_USEC: usecText }, `ignoring WATCHDOG_USEC=${usecText}: not a positive number of microseconds`)
+    return undefined
+  }
+  return Math.max(1, Math.floor(usec / 2000))
+}
+
+/** The addon's send function, or why it cannot be loaded, in words a person can act on. */
+export function loadAddon(override: string | undefined, from = dirname(fileURLToPath(import.meta.url))): SendDatagram | string {
+  const path = override || findAddon(from)
+  if (path === undefined || !existsSync(path)) {
+    return `the native addon ${override || ADDON} is not built (was npm ci run with --ignore-scripts? run "npm rebuild diceroll", or "npx node-gyp rebuild" in the package)`
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as { send?: unknown }
+    if (typeof addon.send !== 'function') return `${path} is not the sd_notify addon`
+    return addon.send as SendDatagram
+  } catch (error) {
+    return `the native addon ${path} does not load (${(error as Error).message.split('\n')[0]}); rebuild it with "npm rebuild diceroll"`
+  }
+}
+
+/** build/Release/sd_notify.node in the package: two levels up from dist/ or src/ at most. */
+function findAddon(from: string): string | undefined {
+  for (let dir = from, i = 0; i < 3; i++, dir = dirname(dir)) {
+    const path = join(dir, ADDON)
+    if (existsSync(path)) return path
+  }
+  return undefined
+}
+
+/** -2 → "ENOENT": the addon returns a negative errno, as libuv does. */
+function errnoName(result: number): string {
+  return getSystemErrorName(result)
+}
