@@ -11,7 +11,7 @@ import t from 'tap'
 import { exposure, GUEST_SRC, INSTALL, instances, journalAfter, journalCursor, mountPayload, REPO, buildPayload, show, UNINSTALL, waitFor } from './lib/guest.js'
 import { flood } from './lib/flood.js'
 import { burstLoad, get, rawExchange } from './lib/http.js'
-import { figure, RESULTS_DIR, step, writeSummary } from './lib/progress.js'
+import { figure, outcome, RESULTS_DIR, step, writeSummary } from './lib/progress.js'
 import { prepareHost, Vm } from './lib/vm.js'
 
 const LISTENER = 5000
@@ -31,6 +31,7 @@ const vm = new Vm(await timed('host tools + image (cached or built)', async () =
   await timed('payload disk (node, npm, project)', async () => buildPayload(RESULTS_DIR)),
   path.join(RESULTS_DIR, 'console.log'), [LISTENER, PER_CONNECTION])
 const port = (guest: number): number => vm.ports[guest] ?? 0
+t.afterEach((sub) => { outcome(sub.name, sub.passing()) })
 t.teardown(async () => {
   step('halting the VM')
   await vm.halt(path.join(RESULTS_DIR, 'journal.txt'))
@@ -157,7 +158,9 @@ t.test('a flood on the per-connection socket stays within MaxConnections=', asyn
   ]
   for (const { name, cap, what, run } of runs) {
     const r = await timed(`flood: ${what}`, run)
-    figure(`flood (${name})`, JSON.stringify(r))
+    const endings = Object.entries(r.failed).map(([reason, n]) => `, ${n} ended '${reason}'`).join('')
+    figure(`flood (${name})`, `${r.attempted} tried: ${r.accepted} accepted, ${r.refused} refused; ` +
+      `at most ${r.peakInstances} instances at once; ${r.answered} answered${endings}`)
     t.ok(r.peakInstances <= cap && r.peakConnections <= cap, `${name}: at most ${r.peakInstances} instances at once`)
     t.ok(r.accepted <= cap, `${name}: accepted ${r.accepted}`)
     t.ok(r.refused > 0, `${name}: the excess was refused (${r.refused})`)

@@ -5,6 +5,7 @@ import path from 'node:path'
 export const RESULTS_DIR = path.resolve(import.meta.dirname, '../../../.cache/e2e')
 const started = Date.now()
 const figures: Array<[string, string]> = []
+const outcomes: string[] = []
 
 export const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)}s`
 
@@ -18,14 +19,23 @@ export function figure(name: string, value: string): void {
   step(`${name}: ${value}`)
 }
 
-export function writeSummary(outcome: string): string {
+/** One line per subtest in the summary: `outcome('boot', true)`. */
+export function outcome(name: string, passed: boolean): void {
+  outcomes.push(`- ${passed ? 'pass' : 'FAIL'}  ${name}`)
+}
+
+export function writeSummary(verdict: string): string {
   fs.mkdirSync(RESULTS_DIR, { recursive: true })
   const file = path.join(RESULTS_DIR, 'summary.md')
   const width = Math.max(...figures.map(([name]) => name.length), 4)
   const lines = [
     `# diceroll e2e under systemd (${new Date().toISOString()})`,
     '',
-    `outcome: ${outcome}, total ${elapsed()}`,
+    `outcome: ${verdict}, total ${elapsed()}`,
+    '',
+    ...outcomes,
+    '',
+    '## Figures',
     '',
     ...figures.map(([name, value]) => `- ${name.padEnd(width)}  ${value}`),
     '',
