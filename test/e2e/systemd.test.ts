@@ -8,7 +8,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { exposure, GUEST_SRC, INSTALL, instances, journalAfter, journalCursor, mountPayload, REPO, buildPayload, show, UNINSTALL, waitFor } from './lib/guest.js'
+import {
+  buildPayload, exposure, GUEST_SRC, INSTALL, instances, journalAfter, journalCursor, mountPayload, REPO, show, UNINSTALL, waitFor,
+} from './lib/guest.js'
 import { flood } from './lib/flood.js'
 import { burstLoad, get, rawExchange } from './lib/http.js'
 import { figure, outcome, RESULTS_DIR, step, writeSummary } from './lib/progress.js'
