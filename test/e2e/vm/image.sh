@@ -23,6 +23,7 @@ exec 9>"$cache/.lock"
 flock 9
 if [ -f "$out/disk.raw" ]; then echo "$out"; exit 0; fi
 
+[ "$(id -u)" = 0 ] || { echo "image: building the image needs root (debootstrap); none cached in $out" >&2; exit 1; }
 start=$(date +%s)
 step() { echo "image: [$(( $(date +%s) - start ))s] $*" >&2; }
 work=$(mktemp -d "$cache/build.XXXXXX")
