@@ -67,6 +67,7 @@ export class Vm {
   private start(accel: string): void {
     const forwards = Object.entries(this.ports).map(([guest, host]) => `hostfwd=tcp:127.0.0.1:${host}-:${guest}`)
     const args = [
+      // -cpu max has memory protection keys (pku), so the units' @pkey exception for V8 is tested.
       '-accel', accel, '-cpu', 'max', '-smp', '2', '-m', '3072',
       '-kernel', path.join(this.image, 'vmlinuz'), '-initrd', path.join(this.image, 'initrd.img'),
       '-append', 'console=ttyS0 root=/dev/vda rw',
