@@ -5,6 +5,13 @@ import { activationError } from './errors.js'
 /** Passed fds start here (SD_LISTEN_FDS_START). */
 export const SD_LISTEN_FDS_START = 3
 
+/**
+ * More than any real .socket unit passes (and than the 1024 fds a service may open by default):
+ * without a bound, LISTEN_FDS=1000000000 built a billion-entry list and took 3 GB before it
+ * ever looked at fd 3.
+ */
+export const MAX_LISTEN_FDS = 1024
+
 export const ACTIVATION_ENV = ['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES', 'LISTEN_PIDFDID'] as const
 
 export interface ListenFd {
@@ -62,6 +69,9 @@ function readListenFds(env: Env, pid: number): Activation {
     throw activationError(`LISTEN_FDS=${countText} is not a number of file descriptors: it must be set by systemd (or systemd-socket-activate), not by hand`)
   }
   const count = Number(countText)
+  if (count > MAX_LISTEN_FDS) {
+    throw activationError(`LISTEN_FDS=${countText} is more file descriptors than diceroll takes (at most ${MAX_LISTEN_FDS}): it must be set by systemd (or systemd-socket-activate), not by hand`)
+  }
   if (count === 0) {
     return { fds: [], whyNone: 'LISTEN_FDS=0: systemd passed no sockets; check ListenStream= in the .socket unit', envPresent }
   }

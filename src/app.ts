@@ -3,6 +3,8 @@
 import { randomInt as cryptoRandomInt } from 'node:crypto'
 import { fastify, LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import fastifySensible from '@fastify/sensible'
+import { clientErrorHandler } from './client-error.js'
+import { ClosingServerResponse } from './closing-response.js'
 import type { RandomInt } from './dice.js'
 import { rollRoutes } from './routes/roll.js'
 
@@ -60,9 +62,21 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
     return503OnClosing: false,
     forceCloseConnections: false,
     ajv: { customOptions: { removeAdditional: false } },
+    clientErrorHandler,
+    // No byte in either direction for this long closes a connection in the middle of a request
+    // or response: a client that pipelines requests and never reads held one open forever.
+    // Idle keep-alive connections follow keepAliveTimeout instead.
+    connectionTimeout: options.requestTimeoutMs ?? 0,
+    http: {
+      ...(options.closeEachConnection ? { ServerResponse: ClosingServerResponse } : {}),
+      // node:http checks requestTimeout and headersTimeout only this often (default 30 s, so a
+      // slow client outlived a 1 s --request-timeout by up to 30 s).
+      connectionsCheckingInterval: checkingInterval(options.requestTimeoutMs ?? 0),
+    },
   })
   app.register(fastifySensible)
   if (options.closeEachConnection) {
+    // Says so in Fastify's own responses (and in app.inject(), which never sees ClosingServerResponse).
     app.addHook('onRequest', async (_request, reply) => {
       reply.header('connection', 'close')
     })
@@ -70,4 +84,9 @@ export function buildApp(options: AppOptions = {}): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.after(() => rollRoutes(app, options.randomInt ?? defaultRandomInt))
   return app
+}
+
+/** A quarter of the request timeout, between 250 ms and 1 s: late by at most that much. */
+function checkingInterval(requestTimeoutMs: number): number {
+  return Math.min(1000, Math.max(250, Math.floor(requestTimeoutMs / 4)))
 }

@@ -3,12 +3,16 @@
 // HTTP timeouts and one view of the open connections.
 import { createServer, type Server } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import { lingerOnClose } from '../lingering-close.js'
 
 export function createAcceptor(app: FastifyInstance): Server {
   // allowHalfOpen as http.Server itself would: a client that half-closes after its request still
   // gets the response (see httpAllowHalfOpen in prepareHttpServer).
   const acceptor = createServer({ allowHalfOpen: true, noDelay: true })
-  acceptor.on('connection', (socket) => app.server.emit('connection', socket))
+  acceptor.on('connection', (socket) => {
+    lingerOnClose(socket)
+    app.server.emit('connection', socket)
+  })
   return acceptor
 }
 

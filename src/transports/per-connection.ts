@@ -3,7 +3,11 @@
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { activationError, EXIT, type ExitCode } from '../errors.js'
+import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
 import { prepareHttpServer } from './accept.js'
+
+/** How long the 408 may take to leave after the deadline before the connection is cut. */
+const DEADLINE_GRACE_MS = 500
 
 export interface StopOptions {
   /** Aborted on SIGTERM/SIGINT. */
@@ -21,17 +25,31 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
     return Promise.reject(activationError(`cannot use fd ${fd} as the connection: ${(error as Error).message}; systemd passes a TCP or unix stream connection with Accept=yes`))
   }
   return new Promise((resolve) => {
-    const cut = (exitCode: ExitCode, message: string, details: object): void => {
+    let cutoffAt = Date.now() + deadlineMs
+    // Drain what the client still sends after its answer (a body we did not read, pipelined
+    // requests), but finish before the cut-off: an answered instance exits 0.
+    let answered = false
+    lingerOnClose(socket, () => {
+      answered = true // node:http closes this way only after the last response went out
+      return Math.min(LINGER_MS, cutoffAt - Date.now() - 100)
+    })
+    let exitCode: ExitCode = EXIT.OK
+    const cut = (code: ExitCode, message: string, details: object): void => {
+      exitCode = code
       app.log.warn(details, message)
-      socket.destroy()
-      resolve(exitCode)
+      if (code !== EXIT.REQUEST_TIMEOUT) return void socket.destroy()
+      // A client not answered yet gets a 408 (as from node:http's own request timeout, which
+      // may fire a moment later), then the connection closes.
+      app.server.emit('clientError', Object.assign(new Error(message), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket)
+      setTimeout(() => socket.destroy(), DEADLINE_GRACE_MS)
     }
     // The deadline bounds the whole instance: a client that connects and never finishes its
     // request must not keep a process alive.
     let deadline = setTimeout(() => cut(EXIT.REQUEST_TIMEOUT, 'request deadline passed, closing the connection', { deadlineMs }), deadlineMs)
     socket.once('close', () => {
       clearTimeout(deadline)
-      resolve(EXIT.OK)
+      // Cut while only draining an answered connection (a stop): the client lost nothing.
+      resolve(answered ? EXIT.OK : exitCode)
     })
     // Stopped: with nothing received there is nothing to finish, so give up at once; a request
     // under way gets the stop timeout to finish.
@@ -41,6 +59,7 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
         return
       }
       clearTimeout(deadline)
+      cutoffAt = Date.now() + stop.timeoutMs
       deadline = setTimeout(() => cut(EXIT.FORCED_STOP, 'stopped, and the request did not finish in time', { stopTimeoutMs: stop.timeoutMs }), stop.timeoutMs)
     }, { once: true })
     prepareHttpServer(app)

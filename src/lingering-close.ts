@@ -1,0 +1,51 @@
+// Closing a TCP socket that still has unread data in its receive buffer makes the kernel send an
+// RST instead of a FIN, and the RST can destroy a response the client has not read yet: a client
+// still sending a body we did not need, pipelined requests, bytes after a malformed request. So we
+// close like Apache's lingering_close: FIN after the response, then read and discard what the
+// client still sends until it closes its side or a short bound passes, then close.
+import type { Socket } from 'node:net'
+
+/** Longest a closing connection is drained; Apache uses 2 s too (MAX_SECS_TO_LINGER). */
+export const LINGER_MS = 2000
+
+interface HttpSocket extends Socket {
+  /** Set by node:http on the sockets it serves. */
+  parser?: { unconsume?: () => void } | null
+}
+
+const lingering = new WeakSet<Socket>()
+
+export function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
+  if (socket.destroyed || lingering.has(socket)) return
+  lingering.add(socket)
+  // node:http reads the socket from C++ (parser.consume) and would go on parsing and answering
+  // requests; give the reads back to the stream, where we drop them.
+  ;(socket as HttpSocket).parser?.unconsume?.()
+  socket.removeAllListeners('data')
+  socket.on('data', discard)
+  // A reset while draining changes nothing for us: the response has been handed to the kernel.
+  socket.on('error', discard)
+  let sent = false
+  let clientDone = socket.readableEnded
+  const closeWhenBoth = (): void => {
+    if (sent && clientDone) socket.destroy()
+  }
+  const bound = setTimeout(() => socket.destroy(), Math.max(0, lingerMs))
+  socket.once('close', () => clearTimeout(bound))
+  socket.once('end', () => {
+    clientDone = true
+    closeWhenBoth()
+  })
+  socket.end(() => {
+    sent = true
+    closeWhenBoth()
+  })
+  socket.resume()
+}
+
+function discard(): void {}
+
+/** Makes node:http's close after a `Connection: close` response (destroySoon) a lingering one. */
+export function lingerOnClose(socket: Socket, lingerMs: () => number = () => LINGER_MS): void {
+  socket.destroySoon = () => lingeringClose(socket, lingerMs())
+}
