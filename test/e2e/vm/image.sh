@@ -16,7 +16,7 @@ mirror=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/d
 mirror=${mirror:-http://deb.debian.org/debian}
 
 key=$( (cat "$0"; echo "$suite $packages") | sha256sum | cut -c1-16)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/diceroll-vm
+cache=${XDG_CACHE_HOME:-${HOME:-/var/cache}/.cache}/diceroll-vm
 out=$cache/$suite-$key
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
