@@ -168,8 +168,9 @@ t.test('a flood on the per-connection socket stays within MaxConnections=', asyn
     t.ok(r.refused > 0, `${name}: the excess was refused (${r.refused})`)
     t.equal(r.accepted + r.refused, r.attempted, 'systemd accepted or refused each connection')
     // Under emulation a cold start takes seconds, so a flood can outlast RuntimeMaxSec=: those
-    // instances end with 'timeout'. Any other ending (a crash, a SIGSYS) is a failure.
-    t.equal(r.answered + (r.failed.timeout ?? 0), r.accepted, 'each accepted connection was answered or hit the runtime cap')
+    // instances end with 'timeout' (some just after answering). Any other ending is a failure.
+    const unanswered = r.accepted - r.answered
+    t.ok(unanswered <= (r.failed.timeout ?? 0), `each of ${unanswered} unanswered connections had its instance hit the runtime cap`)
     t.same(Object.keys(r.failed).filter((reason) => reason !== 'timeout'), [], 'no instance failed otherwise')
     t.equal(r.other, 0, 'no client got anything but a 200 response or a plain close')
   }
