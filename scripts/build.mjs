@@ -9,13 +9,14 @@
 // Each optional step that fails leaves the step before it working, and says so.
 // --no-snapshot / --no-code-cache skip those steps; --no-lazy loads every module at start;
 // --out=DIR writes there instead of dist/ (the benchmark builds its step variants that way).
-import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, linkSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { lazyBuiltins, lazyModules, noDepd } from './esbuild-plugins.mjs'
-import { LOADER_SOURCE, LAUNCHER_SOURCE } from './launchers.mjs'
+import { LOADER_SOURCE } from './launchers.mjs'
+import { makeSnapshotAndLauncher } from './snapshot.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const dist = join(root, 'dist')
@@ -73,7 +74,6 @@ if (!flags.has('--no-code-cache')) {
   else step(`no code cache, launch.cjs will compile the bundle each start: ${made.stderr.trim().split('\n').at(-1)}`)
 }
 
-let snapshot = false
 if (!flags.has('--no-snapshot')) {
   await build({
     ...common,
@@ -81,45 +81,7 @@ if (!flags.has('--no-snapshot')) {
     outfile: join(out, 'snapshot-entry.cjs'),
     plugins: [...common.plugins, ...snapshotPlugins],
   })
-  const blob = join(out, 'diceroll.blob')
-  const made = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
-  // snapshot-entry.cjs stays: the benchmark builds its --no-rehash-snapshot variant from it.
-  if (made.status === 0) {
-    snapshot = verifySnapshot(blob)
-  } else {
-    rmSync(blob, { force: true })
-    step(`no startup snapshot, the launcher will run launch.cjs: ${made.stderr.split('\n').filter((l) => /error/i.test(l)).at(-1) ?? `exit ${made.status}`}`)
-  }
 }
-
-// The launcher must know cheaply that the blob was built by the node it is about to exec (a
-// blob from another binary makes node exit 14 before any of our code runs). A hard link to the
-// binary makes that a `test -ef`, with no extra process; a Node upgrade replaces the file, so
-// the link no longer matches and the launcher uses launch.cjs until the next build.
-let check = 'none'
-if (snapshot) {
-  const stamp = join(out, '.node')
-  try {
-    linkSync(node, stamp)
-    check = 'link'
-  } catch (error) {
-    check = 'stat'
-    writeFileSync(stamp, execFileSync('stat', ['-L', '-c', '%d:%i:%s:%Y', node], { encoding: 'utf8' }))
-    step(`cannot hard-link ${node} (${error.code}): the launcher checks it with stat(1) instead, ~1 ms slower`)
-  }
-}
-writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check }), { mode: 0o755 })
-chmodSync(join(out, 'diceroll'), 0o755)
-step(`launcher ${shown('diceroll')}: ${snapshot ? 'startup snapshot' : `${shown('launch.cjs')} (no snapshot)`} with ${node}`)
-
-/** A blob that builds can still fail at run time: start it once on `--help`. */
-function verifySnapshot(blob) {
-  const run = spawnSync(node, ['--snapshot-blob', blob, join(out, 'launch.cjs'), '--help'], { env: cleanEnv, encoding: 'utf8' })
-  if (run.status === 0 && run.stdout.startsWith('Usage: diceroll')) {
-    step(`startup snapshot ${shown('diceroll.blob')}`)
-    return true
-  }
-  rmSync(blob, { force: true })
-  step(`startup snapshot removed, it does not start (exit ${run.status}): ${run.stderr.trim().split('\n')[0]}`)
-  return false
-}
+// snapshot-entry.cjs stays: install-units builds the blob again for the node the units run, and
+// the benchmark builds its --no-rehash-snapshot variant from it.
+makeSnapshotAndLauncher({ out, node, skip: flags.has('--no-snapshot'), log: (message) => step(message.replace(`${out}/`, `${shown('')}/`)) })

@@ -9,6 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { nativeAddons, productionModules } from './production-modules.mjs'
+import { makeSnapshotAndLauncher } from './snapshot.mjs'
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SOCKETS = ['diceroll-listener.socket', 'diceroll.socket']
@@ -40,7 +41,7 @@ if (opts.uninstall) uninstall()
 else install()
 
 function install () {
-  if (!fs.existsSync(path.join(source, 'dist/main.js'))) fail(`no ${source}/dist/main.js: run npm run build first`)
+  if (!fs.existsSync(path.join(source, 'dist/launch.cjs'))) fail(`no ${source}/dist/launch.cjs: run npm run build first`)
   // ProtectHome=yes hides /home, /root and /run/user from the services.
   for (const [what, p] of [['node', node], ['prefix', prefix]]) {
     if (/^\/(home|root|run\/user)(\/|$)/.test(p)) fail(`${what} ${p} is hidden from the services by ProtectHome=yes; use a path outside /home and /root (--${what})`)
@@ -52,9 +53,14 @@ function install () {
   fs.mkdirSync(dest, { recursive: true })
   for (const dir of ['dist', 'node_modules', 'docs', 'build']) fs.rmSync(path.join(dest, dir), { recursive: true, force: true })
   for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(source, file), path.join(dest, file))
+  // Not the snapshot and its stamp (a hard link to the building node): they are made again below.
+  const rebuilt = new Set([path.join(source, 'dist/diceroll.blob'), path.join(source, 'dist/.node')])
   for (const dir of ['dist', 'docs']) {
-    if (fs.existsSync(path.join(source, dir))) fs.cpSync(path.join(source, dir), path.join(dest, dir), { recursive: true })
+    if (fs.existsSync(path.join(source, dir))) fs.cpSync(path.join(source, dir), path.join(dest, dir), { recursive: true, filter: (p) => !rebuilt.has(p) })
   }
+  // A startup snapshot starts only with the node binary that made it: make it with the one the
+  // units run. If that fails the launcher runs the bundle, slower and otherwise the same.
+  makeSnapshotAndLauncher({ out: path.join(dest, 'dist'), node, log: (message) => console.log(`install-units: ${message}`) })
   // The sd_notify addon, as node-gyp built it at npm ci (not its object files).
   for (const addon of nativeAddons(source)) fs.cpSync(path.join(source, addon), path.join(dest, addon))
   const copied = copyProductionModules(source, dest)

@@ -1,0 +1,61 @@
+// The startup snapshot and the launcher for one node binary. `npm run build` calls it for the
+// node that builds; install-units calls it again for the node the units will run, because a blob
+// only starts with the exact binary that made it (another makes node exit 14 before our code).
+// Needs only node: dist/snapshot-entry.cjs is already bundled.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chmodSync, existsSync, linkSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { LAUNCHER_SOURCE } from './launchers.mjs'
+
+const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }
+
+/**
+ * Writes out/diceroll.blob (unless skipped or it fails: the launcher then runs launch.cjs) and
+ * out/diceroll, the launcher that execs `node`. Returns true when the snapshot is in use.
+ */
+export function makeSnapshotAndLauncher({ out, node, skip = false, log }) {
+  const blob = join(out, 'diceroll.blob')
+  const stamp = join(out, '.node')
+  for (const file of [blob, stamp, join(out, 'diceroll')]) rmSync(file, { force: true })
+  let snapshot = false
+  if (!skip && existsSync(join(out, 'snapshot-entry.cjs'))) {
+    const made = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
+    if (made.status === 0) {
+      snapshot = verify(out, node, log)
+    } else {
+      rmSync(blob, { force: true })
+      log(`no startup snapshot, the launcher will run launch.cjs: ${made.stderr?.split('\n').filter((l) => /error/i.test(l)).at(-1) ?? `exit ${made.status}`}`)
+    }
+  }
+  // The launcher must know cheaply that the blob was built by the node it is about to exec. A
+  // hard link to the binary makes that a `test -ef`, with no extra process; a Node upgrade
+  // replaces the file, so the link no longer matches and the launcher uses launch.cjs.
+  let check = 'none'
+  if (snapshot) {
+    try {
+      linkSync(node, stamp)
+      check = 'link'
+    } catch (error) {
+      check = 'stat'
+      writeFileSync(stamp, execFileSync('stat', ['-L', '-c', '%d:%i:%s:%Y', node], { encoding: 'utf8' }))
+      log(`cannot hard-link ${node} (${error.code}): the launcher checks it with stat(1) instead, ~1 ms slower`)
+    }
+  }
+  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check }), { mode: 0o755 })
+  chmodSync(join(out, 'diceroll'), 0o755)
+  log(`launcher ${join(out, 'diceroll')}: ${snapshot ? 'startup snapshot' : 'launch.cjs (no snapshot)'} with ${node}`)
+  return snapshot
+}
+
+/** A blob that builds can still fail at run time: start it once on `--help`. */
+function verify(out, node, log) {
+  const blob = join(out, 'diceroll.blob')
+  const run = spawnSync(node, ['--snapshot-blob', blob, join(out, 'launch.cjs'), '--help'], { env: cleanEnv, encoding: 'utf8' })
+  if (run.status === 0 && run.stdout.startsWith('Usage: diceroll')) {
+    log(`startup snapshot ${blob}`)
+    return true
+  }
+  rmSync(blob, { force: true })
+  log(`startup snapshot removed, it does not start (exit ${run.status}): ${run.stderr.trim().split('\n')[0]}`)
+  return false
+}
