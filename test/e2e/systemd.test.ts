@@ -43,7 +43,10 @@ t.teardown(async () => {
 t.test('units: verify is clean, security --offline <= 1.0', async (t) => {
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'diceroll-units-'))
   t.teardown(() => fs.rmSync(stage, { recursive: true, force: true }))
-  const install = spawnSync('node', ['scripts/install-units.mjs', '--destdir', stage], { cwd: REPO, encoding: 'utf8' })
+  // verify checks that ExecStart= exists, and ExecStart= is the launcher in the prefix: install for
+  // real under the stage (--destdir / only keeps systemctl out of it).
+  const install = spawnSync('node', ['scripts/install-units.mjs', '--destdir', '/', '--prefix', path.join(stage, 'opt/diceroll'),
+    '--unit-dir', path.join(stage, 'etc/systemd/system')], { cwd: REPO, encoding: 'utf8' })
   t.equal(install.status, 0, `staged install: ${install.stderr}`)
   const cwd = path.join(stage, 'etc/systemd/system')
   const verify = spawnSync('systemd-analyze', ['verify', ...UNIT_FILES], { cwd, encoding: 'utf8' })
@@ -63,7 +66,10 @@ t.test('boot the VM and install with the documented command', async (t) => {
   await timed('mount node, npm and the project', () => mountPayload(vm))
   const out = await timed(`guest: ${INSTALL}`, () => vm.sh(`cd ${GUEST_SRC} && ${INSTALL}`))
   t.match(out, `systemctl enable --now ${SOCKETS}`, 'the install tells what to type next')
-  t.match(await vm.sh('systemctl cat diceroll.service'), /ExecStart=\/usr\/local\/bin\/node \/opt\/diceroll\/dist\/main\.js --mode=listener/)
+  t.match(await vm.sh('systemctl cat diceroll.service'), /ExecStart=\/opt\/diceroll\/dist\/diceroll --mode=listener/)
+  // The install made the startup snapshot with the guest's node, and the launcher execs that node.
+  t.match(await vm.sh('cat /opt/diceroll/dist/diceroll'), /^node='\/usr\/local\/bin\/node'$/m)
+  t.match(await vm.sh('test -s /opt/diceroll/dist/diceroll.blob && echo blob'), /^blob$/m)
   await vm.sh(`systemctl enable --now ${SOCKETS}`)
 })
 
