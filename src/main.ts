@@ -23,7 +23,7 @@ async function main(): Promise<ExitCode> {
   }
   const activation = listenFds(process.env, process.pid)
   const plan = planMode(config.mode, activation, probeSocket)
-  const logger = createLogger(config.logLevel, { mode: plan.mode })
+  const logger = createLogger(config.logLevel, { mode: plan.mode }, plan.mode !== 'per-connection')
   const perConnection = plan.mode === 'per-connection'
   const app = buildApp({
     logger,
