@@ -1,21 +1,12 @@
 import { execFileSync } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { closeSync, mkdtempSync, openSync } from 'node:fs'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { fdOf, listening } from './fixtures/sockets.js'
 import { probeFd } from '../src/fd-probe.js'
-
-// Node hides fds behind handles; the probe looks at real ones, so take them from the handles.
-const fdOf = (handleOwner: Server | Socket | object): number => (handleOwner as unknown as { _handle: { fd: number } })._handle.fd
-
-async function listening(options: { host?: string; port?: number; path?: string }): Promise<Server> {
-  const server = createServer()
-  await new Promise<void>((done) => server.listen(options, done))
-  t.teardown(() => server.close())
-  return server
-}
 
 t.test('TCP listeners, IPv4 and IPv6, and their connections', async (t) => {
   const v4 = await listening({ host: '127.0.0.1', port: 0 })

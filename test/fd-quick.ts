@@ -2,20 +2,12 @@
 // socket accepted without reading the whole table.
 import { createSocket } from 'node:dgram'
 import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs'
-import { connect, createServer, type Server, type Socket } from 'node:net'
+import { connect, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { fdOf, listening } from './fixtures/sockets.js'
 import { hasTcp6, isListener, probeSocket, quickProbe, tableText } from '../src/fd-quick.js'
-
-const fdOf = (handleOwner: Server | Socket | object): number => (handleOwner as unknown as { _handle: { fd: number } })._handle.fd
-
-async function listening(options: { host?: string; port?: number; path?: string }): Promise<Server> {
-  const server = createServer()
-  await new Promise<void>((done) => server.listen(options, done))
-  t.teardown(() => server.close())
-  return server
-}
 
 async function connected(server: Server): Promise<Socket> {
   const address = server.address()
