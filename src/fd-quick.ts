@@ -8,6 +8,25 @@ import { probeFd, type FdInfo } from './fd-probe.js'
 const NOT_LISTENING: FdInfo = { kind: 'socket', what: 'a socket that is not a TCP listener' }
 const SMALL_TABLES = ['unix', 'udp', 'udp6', 'raw', 'raw6']
 
+/**
+ * probeSocket for --mode=per-connection, whose transport checks the fd again once it holds it:
+ * a TCP peer address proves a connection, so the usual start reads no /proc table at all, and
+ * serveConnection() runs probeSocket only when there is no peer, to explain (or to accept a unix
+ * connection as before).
+ */
+export function probeServedLater(fd: number, depth: 'full' | 'quick' = 'full'): FdInfo {
+  if (depth === 'quick') {
+    try {
+      if (fstatSync(fd).isSocket()) return SERVED_LATER
+    } catch {
+      // probeFd says what it is.
+    }
+  }
+  return probeFd(fd)
+}
+
+const SERVED_LATER: FdInfo = { kind: 'socket', what: 'a socket, checked once served' }
+
 /** probeFd for planMode: depth 'quick' where any socket but a listener will do. */
 export function probeSocket(fd: number, depth: 'full' | 'quick' = 'full'): FdInfo {
   return depth === 'quick' ? quickProbe(fd) : probeFd(fd)

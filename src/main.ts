@@ -5,7 +5,7 @@ import { listenFds } from './activation.js'
 import { buildApp } from './app.js'
 import { parseConfig, USAGE } from './config.js'
 import { EXIT, formatFatal, type ExitCode } from './errors.js'
-import { probeSocket } from './fd-quick.js'
+import { probeServedLater, probeSocket } from './fd-quick.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger } from './logger.js'
 import { planMode } from './mode.js'
@@ -22,7 +22,9 @@ async function main(): Promise<ExitCode> {
     return EXIT.OK
   }
   const activation = listenFds(process.env, process.pid)
-  const plan = planMode(config.mode, activation, probeSocket)
+  // An explicit per-connection instance checks its socket once it serves it (cheaper); the
+  // same plan is made again with the real probe if that check fails, for the same error.
+  const plan = planMode(config.mode, activation, config.mode === 'per-connection' ? probeServedLater : probeSocket)
   const logger = createLogger(config.logLevel, { mode: plan.mode }, plan.mode !== 'per-connection')
   const perConnection = plan.mode === 'per-connection'
   const app = buildApp({
@@ -36,7 +38,8 @@ async function main(): Promise<ExitCode> {
   if (plan.mode === 'per-connection') {
     const stop = new AbortController()
     onStopSignals(() => stop.abort())
-    return serveConnection(app, plan.fd, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs })
+    const confirm = (): void => void planMode(config.mode, activation, probeSocket)
+    return serveConnection(app, plan.fd, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs }, confirm)
   }
   // Env is read here, at run time, never at import: a bundle or snapshot must not freeze it.
   const notifier = createNotifier(process.env, process.pid, logger)

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { fdOf, listening } from './fixtures/sockets.js'
-import { hasTcp6, isListener, probeSocket, quickProbe, tableText } from '../src/fd-quick.js'
+import { hasTcp6, isListener, probeServedLater, probeSocket, quickProbe, tableText } from '../src/fd-quick.js'
 
 async function connected(server: Server): Promise<Socket> {
   const address = server.address()
@@ -38,6 +38,17 @@ t.test('quick: listeners are still found; a TCP connection is just "socket"; the
   t.same(probeSocket(file, 'quick'), { kind: 'not-socket', what: 'a regular file' })
   closeSync(file)
   t.same(probeSocket(9999, 'quick'), { kind: 'closed', what: 'not open' })
+})
+
+t.test('served later: any socket passes without a look at /proc (serveConnection checks it); the rest as probeFd says', async (t) => {
+  const v4 = await listening({ host: '127.0.0.1', port: 0 })
+  t.same(probeServedLater(fdOf(v4), 'quick'), { kind: 'socket', what: 'a socket, checked once served' }, 'even a listener')
+  t.same(probeServedLater(fdOf(await connected(v4)), 'quick'), { kind: 'socket', what: 'a socket, checked once served' })
+  t.same(probeServedLater(fdOf(v4)), { kind: 'listening', what: 'a TCP listener (tcp)' }, 'full by default')
+  const file = openSync(join(tmpdir(), 'probe-later-file'), 'w')
+  t.same(probeServedLater(file, 'quick'), { kind: 'not-socket', what: 'a regular file' })
+  closeSync(file)
+  t.same(probeServedLater(9999, 'quick'), { kind: 'closed', what: 'not open' })
 })
 
 t.test('isListener stops at the first row that is not a listener, and copes with no table', async (t) => {

@@ -16,13 +16,31 @@ export interface StopOptions {
   timeoutMs: number
 }
 
-export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number, stop?: StopOptions): Promise<ExitCode> {
+/**
+ * `confirm` throws the activation error when the fd turns out not to be a connection; it runs
+ * only when the socket has no TCP peer (a listener, a unix socket, or a connection already
+ * reset), so the usual start pays for no probe.
+ */
+export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number, stop?: StopOptions, confirm?: () => void): Promise<ExitCode> {
   let socket: Socket
   try {
     socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
   } catch (error) {
+    try {
+      confirm?.()
+    } catch (reason) {
+      return Promise.reject(reason)
+    }
     // A socket Node cannot wrap (netlink, packet...): we only probe fds we can classify.
     return Promise.reject(activationError(`cannot use fd ${fd} as the connection: ${(error as Error).message}; systemd passes a TCP or unix stream connection with Accept=yes`))
+  }
+  if (confirm !== undefined && socket.remoteAddress === undefined) {
+    try {
+      confirm()
+    } catch (reason) {
+      socket.destroy()
+      return Promise.reject(reason)
+    }
   }
   return new Promise((resolve) => {
     let cutoffAt = Date.now() + deadlineMs

@@ -16,6 +16,8 @@ const cases: Array<[string, string, string, string[], string]> = [
   ['fd 3 is a UDP socket (auto)', 'udp', '1', [], `fd 3 is a UDP socket, not a listening socket: ${STREAM_ONLY}`],
   ['fd 3 is an IPv6 UDP socket (listener)', 'udp6', '1', ['--mode=listener'], `fd 3 is a UDP socket, not a listening socket: ${STREAM_ONLY}`],
   ['fd 3 is a UDP socket (per-connection)', 'udp', '1', ['--mode=per-connection'], `--mode=per-connection needs a connection on fd 3, but it is a UDP socket: ${STREAM_ONLY}`],
+  // per-connection checks a socket only once it serves it: a listener must still be refused.
+  ['fd 3 is a TCP listener (per-connection)', 'tcp', '1', ['--mode=per-connection'], '--mode=per-connection needs a connection on fd 3, but it is a TCP listener (tcp): the .socket unit has Accept=no, so run --mode=listener'],
   ['fd 3 is a regular file (auto)', 'file', '1', [], `fd 3 is a regular file, not a listening socket: ${SOCKETS_ONLY}`],
   ['fd 3 is a regular file (per-connection)', 'file', '1', ['--mode=per-connection'], `--mode=per-connection needs a connection on fd 3, but it is a regular file: ${SOCKETS_ONLY}`],
   ['LISTEN_FDS=2, one listener passed', 'tcp', '2', [], `fd 4 is ${NODE_OWN}, not a listening socket: ${SOCKETS_ONLY}`],
