@@ -14,7 +14,7 @@ import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'no
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { lazyBuiltins, lazyModules, noDepd } from './esbuild-plugins.mjs'
+import { lazyBuiltins, lazyModules, noDepd, sideBundleSource } from './esbuild-plugins.mjs'
 import { LOADER_SOURCE } from './launchers.mjs'
 import { makeSnapshotAndLauncher } from './snapshot.mjs'
 
@@ -29,10 +29,12 @@ const shown = (file) => relative(root, join(out, file))
 const step = (message) => console.log(`build: ${message} (${Date.now() - started} ms)`)
 
 // Nothing stale (an old blob, an old cache) may survive a build.
-for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.map', 'diceroll.cjs.cache', 'launch.cjs', 'diceroll.blob', '.node', 'snapshot-entry.cjs']) {
+for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.map', 'diceroll.cjs.cache', 'launch.cjs', 'diceroll.blob', '.node', 'snapshot-entry.cjs', 'snapshot-lazy.cjs']) {
   rmSync(join(out, file), { force: true })
 }
 
+// Loaded only on paths this service never or rarely takes (scripts/esbuild-plugins.mjs).
+const LAZY = ['type-is', 'thread-stream', '@fastify/proxy-addr', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler']
 const common = {
   bundle: true,
   platform: 'node',
@@ -49,7 +51,7 @@ const common = {
   banner: { js: `/* c8 ignore start */\nvar __dicerollMeta = { get url() { return require('node:url').pathToFileURL(require('node:path').resolve(process.argv[1])).href } };` },
   define: { 'import.meta.url': '__dicerollMeta.url' },
   footer: { js: '/* c8 ignore stop */' },
-  plugins: flags.has('--no-lazy') ? [] : [lazyModules(['type-is', 'thread-stream', '@fastify/proxy-addr', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler'])],
+  plugins: flags.has('--no-lazy') ? [] : [lazyModules(LAZY)],
 }
 // closing-response.js subclasses http.ServerResponse when it loads: in the snapshot that would
 // load node:http at build time, so it loads on first use (per-connection mode, at run time).
@@ -79,8 +81,11 @@ if (!flags.has('--no-snapshot')) {
     ...common,
     entryPoints: [join(dist, 'snapshot/entry.js')],
     outfile: join(out, 'snapshot-entry.cjs'),
-    plugins: [...common.plugins, ...snapshotPlugins],
+    plugins: [...(flags.has('--no-lazy') ? [] : [lazyModules(LAZY, {}, 'snapshot-lazy.cjs')]), ...snapshotPlugins],
   })
+  if (!flags.has('--no-lazy')) {
+    await build({ ...common, plugins: [], stdin: { contents: sideBundleSource(LAZY), resolveDir: root, loader: 'js' }, outfile: join(out, 'snapshot-lazy.cjs') })
+  }
 }
 // snapshot-entry.cjs stays: install-units builds the blob again for the node the units run, and
 // the benchmark builds its --no-rehash-snapshot variant from it.

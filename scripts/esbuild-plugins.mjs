@@ -82,10 +82,13 @@ export const TO_SORTED_POLYFILL = `if (!Array.prototype.toSorted) {
  * nor the snapshot's heap pays for them. type-is pulls in mime-db (a 200 kB table) for
  * @fastify/sensible's request.is(); thread-stream is pino's worker transport; proxy-addr serves
  * Fastify's trustProxy. exportNames lists a module's named exports, for ES-module importers.
+ * With `sideFile`, the real packages are not in this bundle at all but in that file next to
+ * dist/launch.cjs (see sideBundleSource): the startup snapshot keeps every byte of its bundle's
+ * source in its heap, loaded or not, and each instance pays to deserialize it.
  */
 let lazyModulePlugins = 0
 
-export function lazyModules(names, exportNames = {}) {
+export function lazyModules(names, exportNames = {}, sideFile = undefined) {
   const namespace = `lazy-module-${++lazyModulePlugins}`
   const filter = new RegExp(`^(${names.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`)
   return {
@@ -98,7 +101,7 @@ export function lazyModules(names, exportNames = {}) {
         resolveDir: args.pluginData.resolveDir,
         loader: 'js',
         contents: `let real
-const load = () => (real ??= require(${JSON.stringify(args.path)}))
+const load = () => (real ??= ${sideFile === undefined ? `require(${JSON.stringify(args.path)})` : `require('node:module').createRequire(require('node:path').resolve(process.argv[1]))(${JSON.stringify(`./${sideFile}`)})[${JSON.stringify(args.path)}]()`})
 module.exports = new Proxy(function () {}, {
   get(_, key) { return real === undefined && key === '__esModule' ? undefined : load()[key] },
   has(_, key) { return key in load() },
@@ -112,4 +115,9 @@ module.exports = new Proxy(function () {}, {
       }))
     },
   }
+}
+
+/** The side file of lazyModules(names, {}, sideFile): each package, loaded on first use. */
+export function sideBundleSource(names) {
+  return `module.exports = {\n${names.map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(name)}),`).join('\n')}\n}\n`
 }
