@@ -3,7 +3,8 @@
 //   dist/diceroll.cjs.cache  its V8 code cache, made after a few real requests
 //   dist/launch.cjs          runs the bundle with that cache (falls back to compiling it)
 //   dist/diceroll.blob       a startup snapshot holding the built app (node --build-snapshot
-//                            dist/snapshot-entry.cjs)
+//                            dist/snapshot-entry.cjs); dist/diceroll-per-connection.blob
+//                            the same, for per-connection instances, not rehashed at start
 //   dist/diceroll            the launcher the units run: the snapshot when this very node
 //                            built it, else launch.cjs
 // Each optional step that fails leaves the step before it working, and says so.
@@ -29,7 +30,7 @@ const shown = (file) => relative(root, join(out, file))
 const step = (message) => console.log(`build: ${message} (${Date.now() - started} ms)`)
 
 // Nothing stale (an old blob, an old cache) may survive a build.
-for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.map', 'diceroll.cjs.cache', 'launch.cjs', 'diceroll.blob', '.node', 'snapshot-entry.cjs', 'snapshot-lazy.cjs']) {
+for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.map', 'diceroll.cjs.cache', 'launch.cjs', 'diceroll.blob', 'diceroll-per-connection.blob', '.node', 'snapshot-entry.cjs', 'snapshot-lazy.cjs']) {
   rmSync(join(out, file), { force: true })
 }
 

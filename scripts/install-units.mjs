@@ -54,7 +54,7 @@ function install () {
   for (const dir of ['dist', 'node_modules', 'docs', 'build']) fs.rmSync(path.join(dest, dir), { recursive: true, force: true })
   for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(source, file), path.join(dest, file))
   // Not the snapshot and its stamp (a hard link to the building node): they are made again below.
-  const rebuilt = new Set([path.join(source, 'dist/diceroll.blob'), path.join(source, 'dist/.node')])
+  const rebuilt = new Set([path.join(source, 'dist/diceroll.blob'), path.join(source, 'dist/diceroll-per-connection.blob'), path.join(source, 'dist/.node')])
   for (const dir of ['dist', 'docs']) {
     if (fs.existsSync(path.join(source, dir))) fs.cpSync(path.join(source, dir), path.join(dest, dir), { recursive: true, filter: (p) => !rebuilt.has(p) })
   }

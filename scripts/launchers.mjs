@@ -39,7 +39,8 @@ script.runInThisContext()(module.exports, require, module, file, __dirname)
 /**
  * dist/diceroll: exec node with the startup snapshot when the binary is the one that built it
  * (check "link": dist/.node is a hard link to it; "stat": dist/.node holds its stat), else
- * dist/launch.cjs. exec keeps the pid, so LISTEN_PID still matches.
+ * dist/launch.cjs. exec keeps the pid, so LISTEN_PID still matches. --mode=per-connection picks
+ * the blob that is not rehashed (scripts/snapshot.mjs), when there is one.
  */
 export function LAUNCHER_SOURCE({ node, check }) {
   const same = {
@@ -53,8 +54,15 @@ export function LAUNCHER_SOURCE({ node, check }) {
 # Run it by its real path; all arguments go to diceroll.
 node=${shellQuote(node)}
 case $0 in */*) dir=\${0%/*} ;; *) dir=. ;; esac
-if [ -r "$dir/diceroll.blob" ] && ${same}; then
-  exec "$node" --snapshot-blob "$dir/diceroll.blob" "$dir/launch.cjs" "$@"
+blob=diceroll.blob
+v8flag=
+for arg; do
+  if [ "$arg" = --mode=per-connection ] && [ -r "$dir/diceroll-per-connection.blob" ]; then
+    blob=diceroll-per-connection.blob v8flag=--no-rehash-snapshot
+  fi
+done
+if [ -r "$dir/$blob" ] && ${same}; then
+  exec "$node" $v8flag --snapshot-blob "$dir/$blob" "$dir/launch.cjs" "$@"
 fi
 DICEROLL_START_NOTE="startup snapshot not used: ${check === 'none' ? 'none was built' : `dist/diceroll.blob is missing or was built by another $node; run npm run build`}" \\
   exec "$node" "$dir/launch.cjs" "$@"

@@ -10,21 +10,34 @@ import { LAUNCHER_SOURCE } from './launchers.mjs'
 const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }
 
 /**
- * Writes out/diceroll.blob (unless skipped or it fails: the launcher then runs launch.cjs) and
- * out/diceroll, the launcher that execs `node`. Returns true when the snapshot is in use.
+ * The two blobs: the same heap, but per-connection instances (one bounded request each) skip
+ * V8's rehashing of it at start, and so keep the hash seed drawn when the blob was built
+ * (docs/benchmarks.md, "--no-rehash-snapshot"). A blob only runs with the V8 flags it was built with.
+ */
+export const BLOBS = [
+  { file: 'diceroll.blob', flags: [] },
+  { file: 'diceroll-per-connection.blob', flags: ['--no-rehash-snapshot'] },
+]
+
+/**
+ * Writes out/diceroll.blob and out/diceroll-per-connection.blob (unless skipped or they fail:
+ * the launcher then runs launch.cjs, or the first blob for per-connection) and out/diceroll, the
+ * launcher that execs `node`. Returns true when the snapshot is in use.
  */
 export function makeSnapshotAndLauncher({ out, node, skip = false, log }) {
-  const blob = join(out, 'diceroll.blob')
   const stamp = join(out, '.node')
-  for (const file of [blob, stamp, join(out, 'diceroll')]) rmSync(file, { force: true })
+  for (const file of [...BLOBS.map(({ file }) => join(out, file)), stamp, join(out, 'diceroll')]) rmSync(file, { force: true })
   let snapshot = false
-  if (!skip && existsSync(join(out, 'snapshot-entry.cjs'))) {
-    const made = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
+  for (const [index, { file, flags }] of BLOBS.entries()) {
+    if (skip || !existsSync(join(out, 'snapshot-entry.cjs')) || (index > 0 && !snapshot)) break
+    const blob = join(out, file)
+    const made = spawnSync(node, [...flags, '--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
     if (made.status === 0) {
-      snapshot = verify(out, node, log)
+      const works = verify(out, node, blob, flags, log)
+      if (index === 0) snapshot = works
     } else {
       rmSync(blob, { force: true })
-      log(`no startup snapshot, the launcher will run launch.cjs: ${made.stderr?.split('\n').filter((l) => /error/i.test(l)).at(-1) ?? `exit ${made.status}`}`)
+      log(`no startup snapshot ${file}, the launcher will run ${index === 0 ? 'launch.cjs' : BLOBS[0].file}: ${made.stderr?.split('\n').filter((l) => /error/i.test(l)).at(-1) ?? `exit ${made.status}`}`)
     }
   }
   // The launcher must know cheaply that the blob was built by the node it is about to exec. A
@@ -48,9 +61,8 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, log }) {
 }
 
 /** A blob that builds can still fail at run time: start it once on `--help`. */
-function verify(out, node, log) {
-  const blob = join(out, 'diceroll.blob')
-  const run = spawnSync(node, ['--snapshot-blob', blob, join(out, 'launch.cjs'), '--help'], { env: cleanEnv, encoding: 'utf8' })
+function verify(out, node, blob, flags, log) {
+  const run = spawnSync(node, [...flags, '--snapshot-blob', blob, join(out, 'launch.cjs'), '--help'], { env: cleanEnv, encoding: 'utf8' })
   if (run.status === 0 && run.stdout.startsWith('Usage: diceroll')) {
     log(`startup snapshot ${blob}`)
     return true

@@ -1,0 +1,43 @@
+// dist/diceroll, the launcher the units run (scripts/launchers.mjs), with a stand-in for node
+// that prints the command line it was given: which blob, with which V8 flag, or launch.cjs.
+import { spawnSync } from 'node:child_process'
+import { chmodSync, linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { LAUNCHER_SOURCE } from '../scripts/launchers.mjs'
+
+function launcherDir(blobs: string[]): { dir: string; run: (...args: string[]) => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'diceroll-launcher-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const node = join(dir, 'fake-node')
+  writeFileSync(node, '#!/bin/sh\necho "$DICEROLL_START_NOTE|$*"\n', { mode: 0o755 })
+  linkSync(node, join(dir, '.node'))
+  for (const blob of blobs) writeFileSync(join(dir, blob), '')
+  writeFileSync(join(dir, 'diceroll'), LAUNCHER_SOURCE({ node, check: 'link' }))
+  chmodSync(join(dir, 'diceroll'), 0o755)
+  return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim() }
+}
+
+t.test('--mode=per-connection starts from the blob that is not rehashed; every other mode from the rehashed one', async (t) => {
+  const { dir, run } = launcherDir(['diceroll.blob', 'diceroll-per-connection.blob'])
+  t.equal(run('--mode=per-connection', '--log-level=debug'), `|--no-rehash-snapshot --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --mode=per-connection --log-level=debug`)
+  t.equal(run('--log-level=debug', '--mode=per-connection'), `|--no-rehash-snapshot --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --log-level=debug --mode=per-connection`)
+  for (const args of [['--mode=listener'], ['--mode=standalone', '--port=5000'], [], ['--mode=auto'], ['per-connection']]) {
+    t.equal(run(...args), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs ${args.join(' ')}`.trimEnd(), args.join(' ') || '(no arguments)')
+  }
+})
+
+t.test('without the per-connection blob, per-connection starts from the rehashed one', async (t) => {
+  const { dir, run } = launcherDir(['diceroll.blob'])
+  t.equal(run('--mode=per-connection'), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs --mode=per-connection`)
+})
+
+t.test('without a blob, or with a blob from another node, it runs launch.cjs and says why', async (t) => {
+  const { dir, run } = launcherDir(['diceroll-per-connection.blob'])
+  t.match(run('--mode=listener'), new RegExp(`^startup snapshot not used: .*\\|${dir}/launch.cjs --mode=listener$`))
+  writeFileSync(join(dir, 'diceroll.blob'), '')
+  rmSync(join(dir, '.node'))
+  writeFileSync(join(dir, '.node'), 'another node')
+  t.match(run('--mode=per-connection'), new RegExp(`^startup snapshot not used: .*\\|${dir}/launch.cjs --mode=per-connection$`))
+})
