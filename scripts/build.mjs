@@ -88,6 +88,5 @@ if (!flags.has('--no-snapshot')) {
     await build({ ...common, plugins: [], stdin: { contents: sideBundleSource(LAZY), resolveDir: root, loader: 'js' }, outfile: join(out, 'snapshot-lazy.cjs') })
   }
 }
-// snapshot-entry.cjs stays: install-units builds the blob again for the node the units run, and
-// the benchmark builds its --no-rehash-snapshot variant from it.
+// snapshot-entry.cjs stays: install-units builds the blobs again for the node the units run.
 makeSnapshotAndLauncher({ out, node, skip: flags.has('--no-snapshot'), log: (message) => step(message.replace(`${out}/`, `${shown('')}/`)) })

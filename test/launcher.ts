@@ -5,7 +5,7 @@ import { chmodSync, linkSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { LAUNCHER_SOURCE } from '../scripts/launchers.mjs'
+import { withScripts } from './fixtures/scripts.js'
 
 function launcherDir(blobs: string[]): { dir: string; run: (...args: string[]) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'diceroll-launcher-'))
@@ -14,7 +14,8 @@ function launcherDir(blobs: string[]): { dir: string; run: (...args: string[]) =
   writeFileSync(node, '#!/bin/sh\necho "$DICEROLL_START_NOTE|$*"\n', { mode: 0o755 })
   linkSync(node, join(dir, '.node'))
   for (const blob of blobs) writeFileSync(join(dir, blob), '')
-  writeFileSync(join(dir, 'diceroll'), LAUNCHER_SOURCE({ node, check: 'link' }))
+  const source = withScripts(`const { LAUNCHER_SOURCE } = await import(scripts + 'launchers.mjs'); process.stdout.write(LAUNCHER_SOURCE(args))`, { node, check: 'link' })
+  writeFileSync(join(dir, 'diceroll'), source)
   chmodSync(join(dir, 'diceroll'), 0o755)
   return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim() }
 }

@@ -5,23 +5,22 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { build } from 'esbuild'
 import t from 'tap'
-import { lazyModules, sideBundleSource } from '../scripts/esbuild-plugins.mjs'
+import { withScripts } from './fixtures/scripts.js'
 
 const root = resolve(import.meta.dirname, '..')
-const bundle = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error' } as const
 
 t.test('a stand-in loads its package from the side file next to process.argv[1], on first use', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lazy-side-'))
   const main = join(dir, 'main.cjs')
-  await build({
-    ...bundle,
-    stdin: { contents: `const typeis = require('type-is'); process.stdout.write(typeof typeis.is + ' ' + typeis.is('application/json', ['json']))`, resolveDir: root, loader: 'js' },
-    outfile: main,
-    plugins: [lazyModules(['type-is'], {}, 'side.cjs')],
+  withScripts(`const { build } = await import('esbuild')
+const { lazyModules, sideBundleSource } = await import(scripts + 'esbuild-plugins.mjs')
+const bundle = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', absWorkingDir: process.cwd() }
+await build({ ...bundle, stdin: { contents: args.main, resolveDir: process.cwd(), loader: 'js' }, outfile: args.dir + '/main.cjs', plugins: [lazyModules(['type-is'], {}, 'side.cjs')] })
+await build({ ...bundle, stdin: { contents: sideBundleSource(['type-is']), resolveDir: process.cwd(), loader: 'js' }, outfile: args.dir + '/side.cjs' })`, {
+    dir,
+    main: `const typeis = require('type-is'); process.stdout.write(typeof typeis.is + ' ' + typeis.is('application/json', ['json']))`,
   })
-  await build({ ...bundle, stdin: { contents: sideBundleSource(['type-is']), resolveDir: root, loader: 'js' }, outfile: join(dir, 'side.cjs') })
   t.notMatch(readFileSync(main, 'utf8'), /mime-db|typeofrequest/i, "the package's code is not in the bundle")
   const run = spawnSync(process.execPath, [main], { cwd: tmpdir(), encoding: 'utf8' })
   t.same([run.status, run.stdout], [0, 'function json'])

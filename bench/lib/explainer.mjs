@@ -16,12 +16,20 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
    fast-json-stringify only for a schema it cannot handle. In the bundle those two, type-is (and
    its 200 kB mime-db table), pino's thread-stream and proxy-addr are stand-ins that load the real
    package on first use (scripts/esbuild-plugins.mjs). Blob 7.5 → 6.5 MB, peak RSS −3 MB.
+   The snapshot's bundle leaves those packages out altogether: a snapshot heap keeps the whole
+   source of its bundle, run or not, and every instance deserializes it. Their stand-ins load them
+   from dist/snapshot-lazy.cjs, next to dist/launch.cjs, if ever asked. Blob 6.5 → 6.1 MB, peak
+   RSS −0.9 MB, −0.8 ms.
 4. **A quick fd probe.** Per-connection mode only needs to know that its socket is not a
    listener. Reading all of /proc/net/tcp (one row per TCP socket of the host, TIME_WAIT included)
    cost a start ~35 ms on this machine with 8,500 rows; the kernel lists listeners first, so
    src/fd-quick.ts reads only that block, and skips /proc/net/tcp6 when /proc/net/sockstat6
    counts no IPv6 TCP socket (reading even an empty tcp6 walks the whole connection hash, ~4 ms).
    Listener mode probes quickly too; the full probe runs only to explain a wrong fd.
+   \`--mode=per-connection\` (what the units run) reads no table at all for a TCP connection: once
+   it holds the socket, a peer address (\`socket.remoteAddress\`, getpeername(2)) proves it is
+   not a listener; only a socket without one (a listener, a unix socket) gets the probe, which
+   then explains a wrong fd with the same message and exit code 6 as before. −1.3 ms.
 5. **dist/diceroll.blob**: a V8 startup snapshot (\`node --build-snapshot\`) whose heap holds the
    whole app **built and \`ready()\`**: plugins registered, routes compiled, the JSON-schema
    validator compiled. What depends on the run is left out and filled in when main.ts calls
@@ -40,14 +48,31 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
      depd, which inspects call sites at load, is a no-op (its warnings concern APIs we don't call).
    - \`import.meta.url\` (notify.ts finds its native addon by it) is read at run time from
      \`process.argv[1]\`, which the launcher sets to dist/launch.cjs.
-6. **dist/diceroll**: the launcher the units run, a 10-line \`/bin/sh\` script that \`exec\`s node
+6. **dist/diceroll**: the launcher the units run, a short \`/bin/sh\` script that \`exec\`s node
    (same pid, so \`LISTEN_PID\` still matches). A blob only works with the exact node binary that
    built it (another one exits with status 14 before running any of our code), so the build
    hard-links that binary as dist/.node and the launcher checks \`[ node -ef dist/.node ]\`: no extra
    process. After a Node upgrade the check fails and the launcher runs dist/launch.cjs (bundle +
    code cache) until \`npm run build\` is run again; the debug log says so.
 
-No V8 flag is on the command line: flags make Node refuse its own built-in code cache, and
-\`--no-rehash-snapshot\` (measured above) would give every instance the same hash seed, which
-weakens V8's defence against hash-flooding for a small gain: not shipped.
+7. **dist/diceroll-per-connection.blob**: the same snapshot, built and run with
+   \`--no-rehash-snapshot\`; the launcher picks it for \`--mode=per-connection\` only. A snapshot's
+   hash tables are keyed with the hash seed V8 drew when the blob was built; by default each start
+   draws a new seed and rehashes the whole heap (~5 ms here). Without the rehash every
+   per-connection instance of one blob keeps the build's seed, which weakens V8's defence against
+   hash-flooding (an attacker who knows the seed can craft keys that collide). Why that is
+   acceptable there, and only there:
+   - the seed is still random and local: \`npm run build\` and \`install-units\` build the blob on
+     the host that runs it, so no two hosts share a seed, and it never leaves the host (the
+     package excludes the blobs). Finding it from outside means timing many requests against
+     instances that each live for one request.
+   - a per-connection instance serves one request, bounded by \`--request-timeout\` and Node's
+     16 kB header limit, and then exits: a flood costs one process at most the time of one bounded
+     request, not a long-lived server's CPU for all its clients.
+   - the listener (and standalone) serves every client from one long-lived process, where a
+     flood would hurt: it keeps the rehashed blob.
+   −5 ms per connection. Run \`npm run build\` (or \`install-units\`) again to draw a new seed.
+
+Apart from that deliberate choice, no V8 flag is on the command line: flags make Node refuse its
+own built-in code cache.
 `

@@ -40,7 +40,7 @@ export function writeReport(results, { outDir, command }) {
     if (!v.aside) previous = p.p50
     return [v.step, fmtRange(pc[v.key][1].roundMedians), x(p.p50 / f.nodeMs), delta, fmt(p.cpuMs), fmt(p.rssMb)]
   })), '')
-  md.push('`--no-rehash-snapshot` is measured but not shipped: it fixes the hash seed of every instance to', 'the one in the blob, which weakens V8\'s protection against hash-flooding; the row above shows what', 'it would buy.', '')
+  md.push('`--no-rehash-snapshot` is shipped for per-connection instances only (their own blob, chosen by the', 'launcher): it fixes the hash seed of every such instance to the one drawn when the blob was built; why', 'that is acceptable for one bounded request per process, and not for the listener: below, step 7.', '')
 
   md.push(HOW_IT_WORKS, '')
   md.push('## Listener (Accept=no)', '', '### Cold start: the first response of a process that was not running', '')

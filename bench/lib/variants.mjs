@@ -23,7 +23,7 @@ export function variants(root, work) {
     bundleCache: { short: '+ load only what is used', label: 'diceroll, bundle + code cache', argv: [node, join(dist, 'launch.cjs')], step: '+ our own validator for flat query schemas; Ajv, fast-json-stringify, type-is (mime-db), thread-stream, proxy-addr loaded only if used' },
     snapshotEager: { short: '(snapshot, everything loaded)', label: 'diceroll, snapshot, every module loaded', argv: [node, '--snapshot-blob', join(work, 'eager/diceroll.blob'), join(work, 'eager/launch.cjs')], step: 'the snapshot below without the step above (not shipped)', aside: true },
     snapshotDirect: { short: '+ startup snapshot of the ready app', label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', blob, join(dist, 'launch.cjs')], step: '+ startup snapshot holding the built, ready app, node started directly' },
-    snapshotNoRehash: { short: '(+ --no-rehash-snapshot, not shipped)', label: 'diceroll, snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), join(dist, 'launch.cjs')], step: '+ `--no-rehash-snapshot` (not shipped)', aside: true },
+    snapshotNoRehash: { short: '+ --no-rehash-snapshot (per-connection blob)', label: 'diceroll, per-connection snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), join(dist, 'launch.cjs')], step: '+ per-connection instances start from their own blob with `--no-rehash-snapshot`' },
     diceroll: { short: 'dist/diceroll launcher (shipped)', label: 'diceroll (`dist/diceroll`, shipped)', argv: [join(dist, 'diceroll')], step: 'the shipped launcher: `dist/diceroll` (sh, exec node with the snapshot)' },
     flask: { short: 'Flask + werkzeug', label: 'Flask + werkzeug (the classic recipe)', argv: [PYTHON, join(servers, 'flask_dice.py')] },
   }
@@ -31,18 +31,18 @@ export function variants(root, work) {
 
 /**
  * Builds the step artifacts that are not shipped: every module loaded at start (scripts/build.mjs
- * --no-lazy), that bundle without its code cache, and a blob for --no-rehash-snapshot.
+ * --no-lazy) and that bundle without its code cache.
  */
 export function prepare(root, work, { steps }) {
   const dist = join(root, 'dist')
-  if (!existsSync(join(dist, 'diceroll.blob'))) throw new Error('dist/diceroll.blob is missing: npm run build could not make the startup snapshot')
+  for (const blob of ['diceroll.blob', 'diceroll-per-connection.blob']) {
+    if (!existsSync(join(dist, blob))) throw new Error(`dist/${blob} is missing: npm run build could not make the startup snapshot`)
+  }
   if (steps) {
     const eager = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), `--out=${join(work, 'eager')}`, '--no-lazy'], { encoding: 'utf8' })
     if (eager.status !== 0) throw new Error(`cannot build the step variants: ${eager.stderr}`)
     mkdirSync(join(work, 'bundle'), { recursive: true })
     for (const file of ['launch.cjs', 'diceroll.cjs']) copyFileSync(join(work, 'eager', file), join(work, 'bundle', file))
-    const made = spawnSync(process.execPath, ['--no-rehash-snapshot', '--snapshot-blob', join(work, 'norehash.blob'), '--build-snapshot', join(dist, 'snapshot-entry.cjs')], { encoding: 'utf8' })
-    if (made.status !== 0) throw new Error(`cannot build the --no-rehash-snapshot blob: ${made.stderr}`)
   }
 }
 
