@@ -7,6 +7,8 @@ import { buildApp } from '../src/app.js'
 import { deferredLogger } from '../src/snapshot/deferred-logger.js'
 import { deferredServer } from '../src/snapshot/deferred-server.js'
 import { prebuild } from '../src/snapshot/prebuilt.js'
+import { requestIds, WARM_UP_PATHS, warmUp } from '../src/snapshot/warm-up.js'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 
 t.test('the prebuilt app gets its logger, options and server when buildApp() takes it', async (t) => {
   await prebuild()
@@ -38,6 +40,7 @@ t.test('the prebuilt app gets its logger, options and server when buildApp() tak
 t.test('the deferred server records what is done to it before it exists', async (t) => {
   const deferred = deferredServer()
   t.throws(() => deferred.materialize({}), { message: 'materialize() before Fastify made its server' })
+  t.throws(() => deferred.handler(), { message: 'handler() before Fastify made its server' })
   await deferred.close()
   const server = deferred.factory((_req, res) => res.end('ok'), { keepAliveTimeout: 5000, connectionTimeout: 7000, maxRequestsPerSocket: 3 })
   const seen: string[] = []
@@ -70,4 +73,34 @@ t.test('the deferred logger is silent until there is a logger, then forwards', a
   forwarder.warn('kept')
   forwarder.child({ reqId: 'r' }).error('child')
   t.match(lines, [{ msg: 'kept' }, { msg: 'child', reqId: 'r' }])
+})
+
+t.test('after the warm-up requests the prebuilt app rolls with crypto.randomInt, not their stand-in', async (t) => {
+  await prebuild()
+  const app = buildApp({})
+  t.teardown(() => app.close())
+  const { rolls } = JSON.parse((await app.inject('/roll?dice=100d1000')).body) as { rolls: number[] }
+  t.ok(rolls.some((roll) => roll !== 1), 'the stand-in always rolls the lowest')
+})
+
+t.test('warm-up: every path once, nothing left behind, and a failed request stops the build', async (t) => {
+  const late = {}
+  const ids = requestIds()
+  ids.next()
+  const seen: string[] = []
+  const answer = (statusCode: number) => (request: IncomingMessage, response: ServerResponse) => {
+    seen.push(request.url as string)
+    response.setHeader('x-a', '1')
+    t.same([response.getHeader('x-a'), response.hasHeader('x-a'), response.getHeaders()], ['1', true, { 'x-a': '1' }])
+    response.removeHeader('x-a')
+    response.writeHead(statusCode)
+    response.write('no')
+    statusCode === 200 ? response.end() : response.end('t ok')
+  }
+  await warmUp(answer(200), late, ids)
+  t.same(seen, WARM_UP_PATHS)
+  t.same(late, {}, 'no logger, no random stand-in')
+  t.equal(ids.next(), 'req-1', 'request ids start again from 1')
+  await t.rejects(warmUp(answer(500), late, ids), { message: 'warm-up request /roll answered 500: not ok' })
+  t.same(late, {})
 })

@@ -64,6 +64,7 @@ t.test('instances from one snapshot roll independently and each knows its own pi
   const spawned = [...activated.stderr().matchAll(/ as PID (\d+)\./g)].map((match) => Number(match[1]))
   const requests = await linesWith(activated.stderr, 'request', 3)
   t.same(requests.map((line) => line.pid), spawned, 'each log line carries the pid systemd-socket-activate spawned')
+  t.same(requests.map((line) => line.reqId), ['req-1', 'req-1', 'req-1'], 'the requests run at build time left no request id behind')
 })
 
 t.test('config and environment are read at run time, not at build time', { skip: !snapshotBuilt && 'no startup snapshot was built' }, async (t) => {

@@ -16,6 +16,8 @@ export interface DeferredServer {
   materialize: (options: FastifyServerOptions) => void
   /** What Fastify's close does for a server it did not listen() itself is left to us. */
   close: () => Promise<void>
+  /** Fastify's request handler, for requests run at build time (warm-up.ts). */
+  handler: () => Handler
 }
 
 const RECORDED = new Set<string | symbol>(['on', 'once', 'addListener', 'prependListener'])
@@ -64,6 +66,10 @@ export function deferredServer(): DeferredServer {
       for (const [key, value] of props) Reflect.set(server, key, value)
       for (const [method, args] of calls) (server[method as 'on'] as (...a: unknown[]) => unknown)(...args)
       real = server
+    },
+    handler() {
+      if (handler === undefined) throw new Error('handler() before Fastify made its server')
+      return handler
     },
     close() {
       return new Promise((resolve) => {
