@@ -4,6 +4,17 @@
 import { startupSnapshot } from 'node:v8'
 import { markStart } from '../start-report.js'
 import { prebuild } from './prebuilt.js'
+// main.ts's own modules, evaluated now so that starting main.ts only runs it: what they do when
+// they load is constant (no env, pid or config is read before main() runs).
+import '../activation.js'
+import '../config.js'
+import '../lifecycle.js'
+import '../logger.js'
+import '../mode.js'
+import '../notify.js'
+import '../transports/listener.js'
+import '../transports/per-connection.js'
+import '../transports/standalone.js'
 
 prebuild().catch((error: unknown) => {
   process.stderr.write(`cannot build the snapshot: ${String(error)}\n`)
