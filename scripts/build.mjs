@@ -35,7 +35,7 @@ for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.map', 'diceroll.cj
 }
 
 // Loaded only on paths this service never or rarely takes (scripts/esbuild-plugins.mjs).
-const LAZY = ['type-is', 'thread-stream', '@fastify/proxy-addr', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler']
+const LAZY = ['type-is', 'thread-stream', '@fastify/proxy-addr', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request']
 const common = {
   bundle: true,
   platform: 'node',

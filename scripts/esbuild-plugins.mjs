@@ -81,7 +81,8 @@ export const TO_SORTED_POLYFILL = `if (!Array.prototype.toSorted) {
  * becomes a stand-in that loads the real package on first use, so neither the bundle's start
  * nor the snapshot's heap pays for them. type-is pulls in mime-db (a 200 kB table) for
  * @fastify/sensible's request.is(); thread-stream is pino's worker transport; proxy-addr serves
- * Fastify's trustProxy. exportNames lists a module's named exports, for ES-module importers.
+ * Fastify's trustProxy; light-my-request is Fastify's inject(), for tests (Fastify already
+ * requires it on first use; as a stand-in its code also leaves the snapshot). exportNames lists a module's named exports, for ES-module importers.
  * With `sideFile`, the real packages are not in this bundle at all but in that file next to
  * dist/launch.cjs (see sideBundleSource): the startup snapshot keeps every byte of its bundle's
  * source in its heap, loaded or not, and each instance pays to deserialize it.
