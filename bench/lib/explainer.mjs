@@ -16,10 +16,10 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
    fast-json-stringify only for a schema it cannot handle. In the bundle those two, type-is (and
    its 200 kB mime-db table), pino's thread-stream and proxy-addr are stand-ins that load the real
    package on first use (scripts/esbuild-plugins.mjs). Blob 7.5 → 6.5 MB, peak RSS −3 MB.
-   The snapshot's bundle leaves those packages out altogether: a snapshot heap keeps the whole
-   source of its bundle, run or not, and every instance deserializes it. Their stand-ins load them
-   from dist/snapshot-lazy.cjs, next to dist/launch.cjs, if ever asked. Blob 6.5 → 6.1 MB, peak
-   RSS −0.9 MB, −0.8 ms.
+   The snapshot's bundle leaves those packages out altogether, and light-my-request (Fastify's
+   \`inject()\`, for tests) too: a snapshot heap keeps the whole source of its bundle, run or not,
+   and every instance deserializes it. Their stand-ins load them from dist/snapshot-lazy.cjs, next
+   to dist/launch.cjs, if ever asked. Blob 6.5 → 6.1 MB, peak RSS −1.1 MB, −0.8 ms.
 4. **A quick fd probe.** Per-connection mode only needs to know that its socket is not a
    listener. Reading all of /proc/net/tcp (one row per TCP socket of the host, TIME_WAIT included)
    cost a start ~35 ms on this machine with 8,500 rows; the kernel lists listeners first, so
@@ -52,6 +52,8 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
      instance would roll the same numbers), the pino logger is a throwaway writing nowhere, and
      Fastify's request-id counter is wound back, so each instance still logs \`req-1\`
      (test/snapshot.ts checks both).
+   - main.ts's own modules (config, activation, logger, transports...) are evaluated at build time
+     as well, so a start only runs \`main()\`: nothing in them reads env, pid or config at load.
    - at build time node:http/https/http2/dns are lazy stand-ins (scripts/esbuild-plugins.mjs), and
      depd, which inspects call sites at load, is a no-op (its warnings concern APIs we don't call).
    - \`import.meta.url\` (notify.ts finds its native addon by it) is read at run time from
