@@ -7,7 +7,7 @@ import { buildApp } from '../src/app.js'
 import { deferredLogger } from '../src/snapshot/deferred-logger.js'
 import { deferredServer } from '../src/snapshot/deferred-server.js'
 import { prebuild } from '../src/snapshot/prebuilt.js'
-import { requestIds, WARM_UP_PATHS, warmUp } from '../src/snapshot/warm-up.js'
+import { requestIds, warmStartPath, WARM_UP_PATHS, warmUp } from '../src/snapshot/warm-up.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 t.test('the prebuilt app gets its logger, options and server when buildApp() takes it', async (t) => {
@@ -103,4 +103,10 @@ t.test('warm-up: every path once, nothing left behind, and a failed request stop
   t.equal(ids.next(), 'req-1', 'request ids start again from 1')
   await t.rejects(warmUp(answer(500), late, ids), { message: 'warm-up request /roll answered 500: not ok' })
   t.same(late, {})
+})
+
+t.test("warming main.ts's start path reads nothing of this process and changes nothing", async (t) => {
+  const env = { ...process.env }
+  t.doesNotThrow(() => warmStartPath())
+  t.same(process.env, env)
 })

@@ -5,7 +5,7 @@
 import { createApp, fastifyOptions, offerPrebuilt, type AppOptions } from '../app.js'
 import { deferredLogger } from './deferred-logger.js'
 import { deferredServer } from './deferred-server.js'
-import { requestIds, warmUp } from './warm-up.js'
+import { requestIds, warmStartPath, warmUp } from './warm-up.js'
 
 export async function prebuild(): Promise<void> {
   const late: AppOptions = {}
@@ -30,4 +30,5 @@ export async function prebuild(): Promise<void> {
   })
   await app.ready()
   await warmUp(server.handler(), late, ids)
+  warmStartPath()
 }

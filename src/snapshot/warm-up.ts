@@ -8,7 +8,11 @@
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pino } from 'pino'
+import { listenFds } from '../activation.js'
 import type { AppOptions } from '../app.js'
+import { parseConfig } from '../config.js'
+import { hasTcp6, isListener } from '../fd-quick.js'
+import { planMode } from '../mode.js'
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void
 
@@ -39,6 +43,20 @@ export async function warmUp(handler: Handler, late: AppOptions, ids: { rewind: 
     delete late.randomInt
     ids.rewind()
   }
+}
+
+/**
+ * main.ts's steps before the app, on made-up input (and the host's TCP listeners, read and
+ * dropped), so that their code too is compiled in the blob. They keep nothing.
+ */
+export function warmStartPath(): void {
+  const activation = listenFds({ LISTEN_PID: '1', LISTEN_FDS: '1', LISTEN_FDNAMES: 'web' }, 1, false)
+  for (const argv of [['--mode=listener', '--idle-timeout=60'], ['--mode=per-connection', '--log-level=warn']]) {
+    const config = parseConfig(argv, {})
+    planMode(config.mode, activation, () => ({ kind: config.mode === 'listener' ? 'listening' : 'socket', what: 'made up' }))
+  }
+  hasTcp6()
+  for (const table of ['tcp', 'tcp6']) isListener(`/proc/net/${table}`, 'none')
 }
 
 /** One GET through Fastify's handler, with as much of IncomingMessage/ServerResponse as it uses. */
