@@ -54,6 +54,9 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
      (test/snapshot.ts checks both).
    - main.ts's own modules (config, activation, logger, transports...) are evaluated at build time
      as well, so a start only runs \`main()\`: nothing in them reads env, pid or config at load.
+     Their start path (parsing the flags, reading \`LISTEN_*\`, planning the mode, the quick
+     listener probe) runs once at build time on made-up input, so it is compiled in the blob too
+     (listener cold start −1 to −3 ms).
    - at build time node:http/https/http2/dns are lazy stand-ins (scripts/esbuild-plugins.mjs), and
      depd, which inspects call sites at load, is a no-op (its warnings concern APIs we don't call).
    - \`import.meta.url\` (notify.ts finds its native addon by it) is read at run time from
