@@ -77,8 +77,9 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
    acceptable there, and only there:
    - the seed is still random and local: \`npm run build\` and \`install-units\` build the blob on
      the host that runs it, so no two hosts share a seed, and it never leaves the host (the
-     package excludes the blobs). Finding it from outside means timing many requests against
-     instances that each live for one request.
+     package excludes the blobs; a local user who can read the prefix could read it, but a local
+     user has cheaper ways to load the host). Finding it from outside means timing many requests
+     against instances that each live for one request.
    - a per-connection instance serves one request, bounded by \`--request-timeout\` and Node's
      16 kB header limit, and then exits: a flood costs one process at most the time of one bounded
      request, not a long-lived server's CPU for all its clients.
