@@ -31,7 +31,8 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
      own request handler, with Fastify's timeouts, and the stand-in forwards to it from then on.
      Fastify's \`close()\` does not close servers it did not listen() on; a \`preClose\` hook does.
    - the logger is a forwarder to the pino logger made at run time (level, pid from the config
-     and the process); Fastify makes its per-request child loggers from it at request time.
+     and the process); a request's child logger is made from it when the request first logs
+     through it (src/request-log.ts), and the request line itself is written by hand.
    - nothing at build time touches randomness, pid, env or config, and no request is run through
      the app (a request would fill \`crypto.randomInt\`'s random cache, and every instance would then
      roll the same numbers). test/snapshot.ts proves it: three instances from one blob give three
