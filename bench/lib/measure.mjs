@@ -120,8 +120,8 @@ export async function listenerWarm({ list, rounds, counts, seconds, warmUp, logD
     const act = variant.standalone ? await standalone(argv, log) : await activate(argv, { log })
     running.push({ variant, act })
     results[variant.key] = { latencies: [], roundMedians: [], keepAliveRps: [], keepAliveCpuMs: [], newConnRps: [], newConnCpuMs: [], rss: NaN, peakRss: NaN }
-    // Start it and let the JIT settle (V8 optimises the hot paths after thousands of requests,
-    // which a 1 s quick run would otherwise measure): not measured.
+    // Start it, and in a full run give V8 a second of wrk to optimise the hot paths, which takes
+    // thousands of requests (a quick run measures them half-warm): not measured.
     await burst(act.port, 4, 50)
     if (warmUp) await wrk(act.port, { connections: 16, seconds: 1 })
   }
