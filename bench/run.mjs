@@ -18,17 +18,19 @@ const started = performance.now()
 const progress = (message) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`)
 
 const plan = quick
-  ? { pcRounds: 1, pcCounts: { 1: 3, 4: 4, 16: 16 }, coldRounds: 1, warmRounds: 1, warmCounts: { latency: 20, keepAlive: 10, newConn: 20 }, rssSamples: 1 }
-  : { pcRounds: 5, pcCounts: { 1: 12, 4: 24, 16: 48 }, coldRounds: 7, warmRounds: 5, warmCounts: { latency: 300, keepAlive: 100, newConn: 400 }, rssSamples: 5 }
+  ? { pcRounds: 1, pcCounts: { 1: 3, 4: 4, 16: 16 }, coldRounds: 1, warmRounds: 1, warmCounts: { latency: 20 }, warmSeconds: 1, rssSamples: 1 }
+  : { pcRounds: 5, pcCounts: { 1: 12, 4: 24, 16: 48 }, coldRounds: 7, warmRounds: 5, warmCounts: { latency: 300 }, warmSeconds: 2, rssSamples: 5 }
 
 rmSync(work, { recursive: true, force: true })
 mkdirSync(join(work, 'logs'), { recursive: true })
 const logDir = join(work, 'logs')
 
 const packages = ensurePackages({ install: !quick })
+const notInstalled = (what) => `${what} is not installed${quick ? ' (--quick installs nothing)' : ' and apt-get could not install it'}`
 progress(packages.flask
   ? `Flask ${packages.flaskVersion} found: the classic recipe is measured too`
-  : `python3-flask is not installed${quick ? ' (--quick installs nothing)' : ' and apt-get could not install it'}: the Flask rows are skipped`)
+  : `${notInstalled('python3-flask')}: the Flask rows are skipped`)
+if (!packages.wrk) progress(`${notInstalled('wrk')}: warm throughput is not measured`)
 prepare(root, work, { steps: !quick })
 progress(`step artifacts ready in ${work}`)
 
@@ -56,7 +58,9 @@ const warmList = [
 
 const pc = await perConnection({ list: pcList, nodeStart: v.nodeStart, rounds: plan.pcRounds, counts: plan.pcCounts, logDir, progress })
 const cold = await listenerCold({ list: coldList, rounds: plan.coldRounds, logDir, progress })
-const warm = await listenerWarm({ list: warmList, rounds: plan.warmRounds, counts: plan.warmCounts, logDir, progress })
+const warm = packages.wrk
+  ? await listenerWarm({ list: warmList, rounds: plan.warmRounds, counts: plan.warmCounts, seconds: plan.warmSeconds, warmUp: !quick, logDir, progress })
+  : undefined
 
 const rss = { nodeStart: [] }
 if (!packages.time) progress('no /usr/bin/time (Debian package "time"): peak RSS per instance is not measured')

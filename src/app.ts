@@ -2,11 +2,12 @@
 // connections reach app.server; tests use app.inject().
 import { randomInt as cryptoRandomInt } from 'node:crypto'
 import type { Server } from 'node:http'
-import { fastify, LogController, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import { fastify, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import fastifySensible from '@fastify/sensible'
 import { clientErrorHandler } from './client-error.js'
 import { ClosingServerResponse } from './closing-response.js'
 import type { RandomInt } from './dice.js'
+import { lazyRequestLogger, RequestLineLog } from './request-log.js'
 import { rollRoutes } from './routes/roll.js'
 import { buildSerializer, buildValidator } from './schema-compilers.js'
 import { startReport } from './start-report.js'
@@ -25,37 +26,6 @@ export interface AppOptions {
 }
 
 const defaultRandomInt: RandomInt = (min, max) => cryptoRandomInt(min, max + 1)
-
-/** One log line per request, written when the response is done. */
-class RequestLineLog extends LogController {
-  // Read per request, not at construction: a prebuilt app (src/snapshot/) gets its options late.
-  constructor(private readonly options: AppOptions) {
-    super({})
-  }
-
-  override incomingRequest(): void {}
-
-  override routeNotFound(): void {}
-
-  // A 4xx is the client's mistake and its request line says so; only our own failures get a
-  // line of their own, with the stack.
-  override defaultErrorLog(error: Error, request: FastifyRequest, reply: FastifyReply): void {
-    if (reply.statusCode >= 500) reply.log.error({ err: error, url: request.url }, error.message)
-  }
-
-  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = {
-      method: request.method,
-      url: request.url,
-      statusCode: reply.statusCode,
-      responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
-      remoteAddress: this.options.remoteAddress ?? request.socket.remoteAddress ?? 'unix',
-      err: error ?? undefined,
-    }
-    if (error || reply.statusCode >= 500) reply.log.error(line, 'request')
-    else reply.log.info(line, 'request')
-  }
-}
 
 /**
  * Builds the app, or hands out the one built ahead of time into the startup snapshot
@@ -107,6 +77,7 @@ export function createApp(options: AppOptions, fastifyOpts: FastifyHttpOptions<S
     ...fastifyOpts,
     ...(options.logger ? { loggerInstance: options.logger } : {}),
     logController: new RequestLineLog(options),
+    childLoggerFactory: lazyRequestLogger,
   })
   app.register(fastifySensible)
   // A callback hook, not an async one: it runs on every request in every mode (the snapshot's

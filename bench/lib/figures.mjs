@@ -29,7 +29,7 @@ export function figures(results) {
     listenerCold[variant.key] = { label: variant.label, firstMs: median(r.firstMs), cpuMs: median(r.cpuMs), idleRss: median(r.idleRss) }
   }
   const listenerWarm = {}
-  for (const variant of results.warmList) {
+  for (const variant of warm === undefined ? [] : results.warmList) {
     const r = warm[variant.key]
     listenerWarm[variant.key] = {
       label: variant.label,
@@ -37,19 +37,24 @@ export function figures(results) {
       p50: median(r.latencies),
       p99: quantile(r.latencies, 0.99),
       keepAliveRps: median(r.keepAliveRps),
+      keepAliveCpuMs: median(r.keepAliveCpuMs),
       newConnRps: median(r.newConnRps),
-      cpuMs: median(r.cpuMs),
+      newConnCpuMs: median(r.newConnCpuMs),
+      // What the cost model charges a warm request: traffic sparse enough for the choice between
+      // the models to matter mostly comes on new connections.
+      cpuMs: median(r.newConnCpuMs),
       rss: r.rss,
       peakRss: r.peakRss,
     }
   }
+  const warmRatio = (key) => (warm === undefined ? NaN : listenerWarm.diceroll[key] / listenerWarm.http[key])
   const d = perConnection.diceroll
   const goals = [
     { goal: 'per-connection p50 ≤ 1.5× `node -e 0`', value: d.p50 / nodeMs, limit: 1.5, better: 'lower' },
     { goal: 'per-connection peak RSS ≤ 1.25× bare Node', value: d.rssMb / nodeRss, limit: 1.25, better: 'lower' },
     { goal: 'listener cold first response ≤ 1.5× `node -e 0`', value: listenerCold.diceroll.firstMs / nodeMs, limit: 1.5, better: 'lower' },
-    { goal: 'warm listener keep-alive throughput ≥ 0.9× bare `node:http`', value: listenerWarm.diceroll.keepAliveRps / listenerWarm.http.keepAliveRps, limit: 0.9, better: 'higher' },
-    { goal: 'warm listener new-connection throughput ≥ 0.9× bare `node:http`', value: listenerWarm.diceroll.newConnRps / listenerWarm.http.newConnRps, limit: 0.9, better: 'higher' },
+    { goal: 'warm listener keep-alive throughput ≥ 0.9× bare `node:http`', value: warmRatio('keepAliveRps'), limit: 0.9, better: 'higher' },
+    { goal: 'warm listener new-connection throughput ≥ 0.9× bare `node:http`', value: warmRatio('newConnRps'), limit: 0.9, better: 'higher' },
   ].map((g) => ({ ...g, met: g.better === 'lower' ? g.value <= g.limit : g.value >= g.limit }))
   return { nodeMs, nodeRss, perConnection, listenerCold, listenerWarm, goals }
 }

@@ -5,6 +5,7 @@ import { closeSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { activate, cleanEnv, freePort, waitListening } from './activate.mjs'
 import { keepAliveSeries, requestOnce } from './client.mjs'
+import { pinned, SERVER_CORE, wrk } from './load.mjs'
 import { childrenGone, cpuMs, rssMb } from './proc.mjs'
 import { median, rotate } from './stats.mjs'
 
@@ -105,45 +106,49 @@ export async function listenerCold({ list, rounds, logDir, progress }) {
 }
 
 /**
- * Accept=no, warm (and standalone): one long-lived process per variant. Per round: keep-alive
- * latency at concurrency 1, keep-alive throughput and new-connection throughput at 16, CPU per
- * request over both; RSS after all of it.
+ * Accept=no, warm (and standalone): one long-lived process per variant, pinned to its own core.
+ * Per round: latency at concurrency 1 (keep-alive, or a new connection each for servers that
+ * close every connection), then wrk (bench/lib/load.mjs) with 16 connections, keep-alive and
+ * with a new connection per request, and the server's CPU per request in each; RSS after all.
  */
-export async function listenerWarm({ list, rounds, counts, logDir, progress }) {
+export async function listenerWarm({ list, rounds, counts, seconds, warmUp, logDir, progress }) {
   const running = []
   const results = {}
   for (const variant of list) {
     const log = join(logDir, `listener-warm-${variant.key}.log`)
-    const act = variant.standalone ? await standalone(variant.argv, log) : await activate(variant.argv, { log })
+    const argv = pinned(variant.argv, SERVER_CORE)
+    const act = variant.standalone ? await standalone(argv, log) : await activate(argv, { log })
     running.push({ variant, act })
-    results[variant.key] = { latencies: [], roundMedians: [], keepAliveRps: [], newConnRps: [], cpuMs: [], rss: NaN, peakRss: NaN }
-    await burst(act.port, 4, 50) // start it and let the JIT settle: not measured
+    results[variant.key] = { latencies: [], roundMedians: [], keepAliveRps: [], keepAliveCpuMs: [], newConnRps: [], newConnCpuMs: [], rss: NaN, peakRss: NaN }
+    // Start it, and in a full run give V8 a second of wrk to optimise the hot paths, which takes
+    // thousands of requests (a quick run measures them half-warm): not measured.
+    await burst(act.port, 4, 50)
+    if (warmUp) await wrk(act.port, { connections: 16, seconds: 1 })
+  }
+  // The server's own CPU time for what wrk sent: the robust figure on a shared machine.
+  const measured = async (act, load) => {
+    const before = await cpuMs(act.pid)
+    const { requests, seconds: took } = await load()
+    const after = await cpuMs(act.pid)
+    return { rps: requests / took, cpuMs: (after.self - before.self) / requests }
   }
   try {
     for (let round = 0; round < rounds; round++) {
       for (const { variant, act } of rotate(running, round)) {
         const slot = results[variant.key]
-        const before = await cpuMs(act.pid)
-        let requests = 0
+        const latencies = variant.keepAlive
+          ? await keepAliveSeries(act.port, counts.latency)
+          : await series(counts.latency, () => requestOnce(act.port).then(({ ms }) => ms))
+        slot.latencies.push(...latencies)
+        slot.roundMedians.push(median(latencies))
         if (variant.keepAlive) {
-          const latencies = await keepAliveSeries(act.port, counts.latency)
-          slot.latencies.push(...latencies)
-          slot.roundMedians.push(median(latencies))
-          const started = performance.now()
-          const series = await Promise.all(Array.from({ length: 16 }, () => keepAliveSeries(act.port, counts.keepAlive)))
-          slot.keepAliveRps.push((16 * counts.keepAlive) / ((performance.now() - started) / 1000))
-          requests += counts.latency + 16 * counts.keepAlive
-          void series
+          const keepAlive = await measured(act, () => wrk(act.port, { connections: 16, seconds }))
+          slot.keepAliveRps.push(keepAlive.rps)
+          slot.keepAliveCpuMs.push(keepAlive.cpuMs)
         }
-        const fresh = await burst(act.port, 16, counts.newConn)
-        if (!variant.keepAlive) {
-          slot.latencies.push(...fresh.latencies)
-          slot.roundMedians.push(median(fresh.latencies))
-        }
-        slot.newConnRps.push(fresh.latencies.length / fresh.seconds)
-        requests += fresh.latencies.length
-        const after = await cpuMs(act.pid)
-        slot.cpuMs.push((after.self - before.self) / requests)
+        const fresh = await measured(act, () => wrk(act.port, { connections: 16, seconds, newConnection: true }))
+        slot.newConnRps.push(fresh.rps)
+        slot.newConnCpuMs.push(fresh.cpuMs)
       }
       progress(`listener warm round ${round + 1}/${rounds}`)
     }
@@ -152,6 +157,12 @@ export async function listenerWarm({ list, rounds, counts, logDir, progress }) {
     for (const { act } of running) await act.stop()
   }
   return results
+}
+
+async function series(count, one) {
+  const values = []
+  for (let i = 0; i < count; i++) values.push(await one())
+  return values
 }
 
 async function standalone(argv, log) {

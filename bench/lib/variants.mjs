@@ -4,6 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { WRK } from './load.mjs'
 
 export const PYTHON = '/usr/bin/python3' // Debian's, where python3-flask installs
 
@@ -46,11 +47,12 @@ export function prepare(root, work, { steps }) {
   }
 }
 
-/** Is Flask there? If not and we may, install Debian's python3-flask (and GNU time). */
+/** Are Flask, GNU time and wrk there? If not and we may, install them from Debian. */
 export function ensurePackages({ install }) {
   const missing = []
   if (spawnSync(PYTHON, ['-c', 'import flask'], { stdio: 'ignore' }).status !== 0) missing.push('python3-flask')
   if (!existsSync('/usr/bin/time')) missing.push('time')
+  if (!existsSync(WRK)) missing.push('wrk')
   if (missing.length > 0 && install && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
     const apt = (args) => spawnSync('apt-get', ['-q', '-o', 'DPkg::Lock::Timeout=600', ...args], { env, encoding: 'utf8', timeout: 600_000 })
@@ -63,6 +65,7 @@ export function ensurePackages({ install }) {
   return {
     flask: spawnSync(PYTHON, ['-c', 'import flask'], { stdio: 'ignore' }).status === 0,
     time: existsSync('/usr/bin/time'),
+    wrk: existsSync(WRK),
     flaskVersion: flaskVersion(),
     missing,
   }

@@ -1,0 +1,97 @@
+// The request line written by hand must be the line pino writes, and request.log must still be a
+// full logger, made only when something logs through it.
+import { pino, type Logger } from 'pino'
+import t, { type Test } from 'tap'
+import type { FastifyBaseLogger } from 'fastify'
+import { buildApp, type AppOptions } from '../src/app.js'
+
+function capture(level = 'info') {
+  const text: string[] = []
+  const logger = pino({ level, base: { pid: 4242, mode: 'listener' }, timestamp: () => ',"time":1' }, { write: (line: string) => text.push(line) })
+  let children = 0
+  const child = logger.child
+  // Children inherit this from the logger: it counts theirs too.
+  logger.child = function (this: Logger, ...args: Parameters<Logger['child']>) {
+    children++
+    return child.apply(this, args)
+  } as Logger['child']
+  return { logger, text, children: () => children }
+}
+
+function appWith(t: Test, options: AppOptions) {
+  const app = buildApp({ randomInt: (_min, max) => max, ...options })
+  t.teardown(() => app.close())
+  return app
+}
+
+t.test('the request line is byte for byte what pino writes from a child with the reqId', async (t) => {
+  const { logger, text, children } = capture()
+  const app = appWith(t, { logger, remoteAddress: '10.0.0.7' })
+  const made = children() // Fastify makes one of its own at construction
+  await app.inject('/roll?dice=2d6')
+  await app.inject('/roll?dice=0d6')
+  t.equal(children(), made, 'no child logger for a request that logs nothing else')
+  t.equal(text.length, 2)
+  const expected = text.map((line, index) => {
+    const { url, statusCode, responseTimeMs } = JSON.parse(line) as Record<string, unknown>
+    const out: string[] = []
+    const reference = pino({ base: { pid: 4242, mode: 'listener' }, timestamp: () => ',"time":1' }, { write: (l: string) => out.push(l) })
+    reference.child({ reqId: `req-${index + 1}` }).info({ method: 'GET', url, statusCode, responseTimeMs, remoteAddress: '10.0.0.7' }, 'request')
+    return out[0]
+  })
+  t.same(text, expected)
+  t.match(JSON.parse(text[1] as string), { url: '/roll?dice=0d6', statusCode: 400 })
+})
+
+t.test('below info no request line is written; a 5xx still gets its error lines through pino', async (t) => {
+  const { logger, text } = capture('warn')
+  const app = appWith(t, { logger })
+  app.get('/boom', async () => {
+    throw new Error('kaboom')
+  })
+  await app.inject('/roll')
+  t.same(text, [])
+  await app.inject('/boom')
+  const lines = text.map((line) => JSON.parse(line) as Record<string, unknown>)
+  t.match(lines, [{ level: 50, msg: 'kaboom', reqId: 'req-2' }, { level: 50, msg: 'request', reqId: 'req-2', statusCode: 500, url: '/boom' }])
+})
+
+t.test('request.log is a real child logger, with the reqId, once a handler logs through it', async (t) => {
+  const { logger, text, children } = capture('debug')
+  const app = appWith(t, { logger })
+  app.get('/chatty', async (request) => {
+    request.log.warn({ step: 1 }, 'hello')
+    request.log.child({ part: 'inner' }).debug('nested')
+    const before = request.log.level
+    request.log.level = 'error'
+    request.log.info('not written: this request now logs errors only')
+    return { before, after: request.log.level }
+  })
+  const made = children()
+  const res = await app.inject('/chatty')
+  t.same(res.json(), { before: 'debug', after: 'error' })
+  t.equal(children() - made, 2, 'request.log, made on first use, and the child the handler asked of it')
+  t.match(text.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg !== 'started'), [
+    { level: 40, msg: 'hello', reqId: 'req-1', step: 1 },
+    { level: 20, msg: 'nested', reqId: 'req-1', part: 'inner' },
+    { level: 30, msg: 'request', reqId: 'req-1', url: '/chatty' },
+  ])
+})
+
+t.test('a logger that is not pino gets the request line through request.log', async (t) => {
+  const calls: unknown[][] = []
+  const logger: FastifyBaseLogger = {
+    level: 'info',
+    fatal: () => {},
+    error: () => {},
+    warn: () => {},
+    info: (...args: unknown[]) => calls.push(args),
+    debug: () => {},
+    trace: () => {},
+    silent: () => {},
+    child: () => logger,
+  }
+  const app = appWith(t, { logger, remoteAddress: '10.0.0.7' })
+  await app.inject('/healthz')
+  t.match(calls, [[{ method: 'GET', url: '/healthz', statusCode: 200, remoteAddress: '10.0.0.7', responseTimeMs: Number }, 'request']])
+})
