@@ -2,6 +2,7 @@
 // Both are on every request's path, so they avoid what pino would do per request for nothing:
 // a child logger that most requests never use, and a generic serialisation of a line whose shape
 // is fixed. The line stays the one pino writes (test/request-log.ts compares them byte for byte).
+import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { LogController } from 'fastify'
 import { symbols, type Logger } from 'pino'
@@ -10,6 +11,17 @@ import type { AppOptions } from './app.js'
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type Bindings = Parameters<FastifyBaseLogger['child']>[0]
 type ChildOptions = Parameters<FastifyBaseLogger['child']>[1]
+
+// Read when the connection arrives: a client that resets its connection right after the answer
+// can leave the socket closed before the line is written, and Node then knows no peer address
+// (the line said "unix" for a TCP client).
+const peerAddresses = new WeakMap<Socket, string>()
+
+/** Keeps the peer address of a connection for its request lines (unix sockets have none). */
+export function rememberPeerAddress(socket: Socket): void {
+  const address = socket.remoteAddress
+  if (address !== undefined) peerAddresses.set(socket, address)
+}
 
 /** One log line per request, written when the response is done. */
 export class RequestLineLog extends LogController {
@@ -29,7 +41,7 @@ export class RequestLineLog extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const remoteAddress = this.options.remoteAddress ?? request.socket.remoteAddress ?? 'unix'
+    const remoteAddress = this.options.remoteAddress ?? peerAddresses.get(request.socket) ?? request.socket.remoteAddress ?? 'unix'
     const responseTimeMs = Math.round(reply.elapsedTime * 100) / 100
     const failed = Boolean(error) || reply.statusCode >= 500
     if (!failed && writeInfoLine(this.options.logger, request, reply.statusCode, responseTimeMs, remoteAddress)) return

@@ -1,9 +1,11 @@
 // The request line written by hand must be the line pino writes, and request.log must still be a
 // full logger, made only when something logs through it.
+import { connect, type AddressInfo } from 'node:net'
 import { pino, type Logger } from 'pino'
 import t, { type Test } from 'tap'
 import type { FastifyBaseLogger } from 'fastify'
 import { buildApp, type AppOptions } from '../src/app.js'
+import { createAcceptor, prepareHttpServer } from '../src/transports/accept.js'
 
 function capture(level = 'info') {
   const text: string[] = []
@@ -94,4 +96,26 @@ t.test('a logger that is not pino gets the request line through request.log', as
   const app = appWith(t, { logger, remoteAddress: '10.0.0.7' })
   await app.inject('/healthz')
   t.match(calls, [[{ method: 'GET', url: '/healthz', statusCode: 200, remoteAddress: '10.0.0.7', responseTimeMs: Number }, 'request']])
+})
+
+t.test('a TCP client that resets its connection before the request line is written is still logged with its address', async (t) => {
+  const { logger, text } = capture()
+  const app = appWith(t, { logger })
+  app.get('/reset', (request, reply) => {
+    // Runs before Fastify's own 'finish' listener: the socket is gone when the line is written,
+    // as when a client resets right after reading its answer.
+    reply.raw.prependListener('finish', () => request.socket.destroy())
+    return reply.send('bye')
+  })
+  await app.ready()
+  prepareHttpServer(app)
+  const acceptor = createAcceptor(app)
+  t.teardown(() => acceptor.close())
+  await new Promise<void>((resolve) => acceptor.listen({ host: '127.0.0.1', port: 0 }, resolve))
+  const client = connect({ host: '127.0.0.1', port: (acceptor.address() as AddressInfo).port })
+  client.on('error', () => {})
+  client.resume()
+  client.write('GET /reset HTTP/1.1\r\nHost: diceroll\r\n\r\n')
+  await new Promise((resolve) => client.once('close', resolve))
+  t.match(JSON.parse(text.find((line) => line.includes('"url":"/reset"')) ?? '{}'), { statusCode: 200, remoteAddress: '127.0.0.1' })
 })

@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { lingerOnClose } from '../lingering-close.js'
+import { rememberPeerAddress } from '../request-log.js'
 
 export function createAcceptor(app: FastifyInstance): Server {
   // allowHalfOpen as http.Server itself would: a client that half-closes after its request still
@@ -11,6 +12,7 @@ export function createAcceptor(app: FastifyInstance): Server {
   const acceptor = createServer({ allowHalfOpen: true, noDelay: true })
   acceptor.on('connection', (socket) => {
     lingerOnClose(socket)
+    rememberPeerAddress(socket)
     app.server.emit('connection', socket)
   })
   return acceptor

@@ -4,6 +4,7 @@ import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { activationError, EXIT, type ExitCode } from '../errors.js'
 import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
+import { rememberPeerAddress } from '../request-log.js'
 import { prepareHttpServer } from './accept.js'
 
 /** How long the 408 may take to leave after the deadline before the connection is cut. */
@@ -42,6 +43,7 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
       return Promise.reject(reason)
     }
   }
+  rememberPeerAddress(socket)
   return new Promise((resolve) => {
     let cutoffAt = Date.now() + deadlineMs
     // Drain what the client still sends after its answer (a body we did not read, pipelined
