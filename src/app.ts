@@ -7,7 +7,7 @@ import fastifySensible from '@fastify/sensible'
 import { clientErrorHandler } from './client-error.js'
 import { ClosingServerResponse } from './closing-response.js'
 import type { RandomInt } from './dice.js'
-import { lazyRequestLogger, RequestLineLog } from './request-log.js'
+import { lazyRequestLogger, logAbortedRequest, RequestLineLog } from './request-log.js'
 import { rollRoutes } from './routes/roll.js'
 import { buildSerializer, buildValidator } from './schema-compilers.js'
 import { startReport } from './start-report.js'
@@ -86,6 +86,7 @@ export function createApp(options: AppOptions, fastifyOpts: FastifyHttpOptions<S
     if (options.closeEachConnection) reply.header('connection', 'close')
     done()
   })
+  app.addHook('onRequestAbort', logAbortedRequest(options))
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.after(() => rollRoutes(app, (min, max) => (options.randomInt ?? defaultRandomInt)(min, max)))
   return app

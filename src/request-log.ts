@@ -23,6 +23,21 @@ export function rememberPeerAddress(socket: Socket): void {
   if (address !== undefined) peerAddresses.set(socket, address)
 }
 
+function peerAddress(options: AppOptions, request: FastifyRequest): string {
+  return options.remoteAddress ?? peerAddresses.get(request.socket) ?? request.socket.remoteAddress ?? 'unix'
+}
+
+/**
+ * Fastify's onRequestAbort hook: a request whose client went away before its answer never
+ * completes, so it gets this line instead of none.
+ */
+export function logAbortedRequest(options: AppOptions): (request: FastifyRequest, done: () => void) => void {
+  return (request, done) => {
+    request.log.info({ method: request.method, url: request.url, remoteAddress: peerAddress(options, request) }, 'request aborted by the client')
+    done()
+  }
+}
+
 /** One log line per request, written when the response is done. */
 export class RequestLineLog extends LogController {
   // Read per request, not at construction: a prebuilt app (src/snapshot/) gets its options late.
@@ -41,7 +56,7 @@ export class RequestLineLog extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const remoteAddress = this.options.remoteAddress ?? peerAddresses.get(request.socket) ?? request.socket.remoteAddress ?? 'unix'
+    const remoteAddress = peerAddress(this.options, request)
     const responseTimeMs = Math.round(reply.elapsedTime * 100) / 100
     const failed = Boolean(error) || reply.statusCode >= 500
     if (!failed && writeInfoLine(this.options.logger, request, reply.statusCode, responseTimeMs, remoteAddress)) return

@@ -119,3 +119,29 @@ t.test('a TCP client that resets its connection before the request line is writt
   await new Promise((resolve) => client.once('close', resolve))
   t.match(JSON.parse(text.find((line) => line.includes('"url":"/reset"')) ?? '{}'), { statusCode: 200, remoteAddress: '127.0.0.1' })
 })
+
+t.test('a request whose client goes away before the answer gets a line of its own', async (t) => {
+  const { logger, text } = capture()
+  const app = appWith(t, { logger })
+  let arrived!: () => void
+  const inHandler = new Promise<void>((resolve) => (arrived = resolve))
+  app.get('/slow', async () => {
+    arrived()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    return 'too late'
+  })
+  await app.ready()
+  prepareHttpServer(app)
+  const acceptor = createAcceptor(app)
+  t.teardown(() => acceptor.close())
+  await new Promise<void>((resolve) => acceptor.listen({ host: '127.0.0.1', port: 0 }, resolve))
+  const client = connect({ host: '127.0.0.1', port: (acceptor.address() as AddressInfo).port })
+  client.on('error', () => {})
+  client.write('GET /slow?x=1 HTTP/1.1\r\nHost: diceroll\r\n\r\n')
+  await inHandler
+  client.resetAndDestroy()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const lines = text.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.url === '/slow?x=1')
+  t.match(lines, [{ level: 30, reqId: 'req-1', method: 'GET', remoteAddress: '127.0.0.1', msg: 'request aborted by the client' }])
+  t.equal(lines.length, 1, 'no request line after it: the request never completed')
+})
