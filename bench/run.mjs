@@ -25,8 +25,10 @@ rmSync(work, { recursive: true, force: true })
 mkdirSync(join(work, 'logs'), { recursive: true })
 const logDir = join(work, 'logs')
 
-const packages = ensurePackages({ install: !quick })
-const notInstalled = (what) => `${what} is not installed${quick ? ' (--quick installs nothing)' : ' and apt-get could not install it'}`
+// --quick installs nothing unless asked (--install, as .ci/run does, so CI measures every section).
+const install = !quick || process.argv.includes('--install')
+const packages = ensurePackages({ install })
+const notInstalled = (what) => `${what} is not installed${install ? ' and apt-get could not install it' : ' (--quick installs nothing; add --install)'}`
 progress(packages.flask
   ? `Flask ${packages.flaskVersion} found: the classic recipe is measured too`
   : `${notInstalled('python3-flask')}: the Flask rows are skipped`)
