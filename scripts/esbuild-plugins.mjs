@@ -120,7 +120,7 @@ module.exports = new Proxy(function () {}, {
 
 /**
  * load() of a build-only stand-in. While the snapshot builds, Node's CommonJS loader must not
- * load the side file (a blob whose builder loaded a user module refuses to start), so it is run
+ * load the side file (a blob whose builder loaded a user module refuses to start), so it runs
  * as a plain function; its package is dropped before the heap is written. Later uses, at run
  * time, require it as usual.
  */
@@ -131,7 +131,8 @@ const side = () => {
   if (!startupSnapshot.isBuildingSnapshot()) return require('node:module').createRequire(file)(file)
   const module = { exports: {} }
   const source = require('node:fs').readFileSync(file, 'utf8')
-  require('node:vm').runInThisContext('(function (exports, require, module) {' + source + '\\n})', { filename: file })(module.exports, require, module)
+  // Not node:vm: a builtin loaded here would stay in the heap of every instance.
+  new Function('exports', 'require', 'module', source)(module.exports, require, module)
   return module.exports
 }
 const load = () => (real ??= side()[${JSON.stringify(name)}]())
