@@ -36,6 +36,13 @@ for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.map', 'diceroll.cj
 
 // Loaded only on paths this service never or rarely takes (scripts/esbuild-plugins.mjs).
 const LAZY = ['type-is', 'thread-stream', '@fastify/proxy-addr', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request']
+// Used only while plugins and routes register, which for the snapshot's app is at build time:
+// semver (Fastify's plugin version checks, with ~40 regexes and a 64 kB table), safe-regex2 and
+// its parser ret (find-my-way's regex-route checks), Fastify's Ajv-made options validator. The
+// snapshot's stand-ins load them from the side file while it builds and let go of them before
+// the heap is written, so no instance deserializes them; a later use loads them again.
+const BUILD_ONLY = ['semver', 'safe-regex2', './config-validator']
+const SIDE_PATHS = { './config-validator': 'fastify/lib/config-validator' }
 const common = {
   bundle: true,
   platform: 'node',
@@ -82,10 +89,10 @@ if (!flags.has('--no-snapshot')) {
     ...common,
     entryPoints: [join(dist, 'snapshot/entry.js')],
     outfile: join(out, 'snapshot-entry.cjs'),
-    plugins: [...(flags.has('--no-lazy') ? [] : [lazyModules(LAZY, {}, 'snapshot-lazy.cjs')]), ...snapshotPlugins],
+    plugins: [...(flags.has('--no-lazy') ? [] : [lazyModules([...LAZY, ...BUILD_ONLY], {}, 'snapshot-lazy.cjs', BUILD_ONLY)]), ...snapshotPlugins],
   })
   if (!flags.has('--no-lazy')) {
-    await build({ ...common, plugins: [], stdin: { contents: sideBundleSource(LAZY), resolveDir: root, loader: 'js' }, outfile: join(out, 'snapshot-lazy.cjs') })
+    await build({ ...common, plugins: [], stdin: { contents: sideBundleSource([...LAZY, ...BUILD_ONLY], SIDE_PATHS), resolveDir: root, loader: 'js' }, outfile: join(out, 'snapshot-lazy.cjs') })
   }
 }
 // snapshot-entry.cjs stays: install-units builds the blobs again for the node the units run.

@@ -89,7 +89,7 @@ export const TO_SORTED_POLYFILL = `if (!Array.prototype.toSorted) {
  */
 let lazyModulePlugins = 0
 
-export function lazyModules(names, exportNames = {}, sideFile = undefined) {
+export function lazyModules(names, exportNames = {}, sideFile = undefined, buildOnly = []) {
   const namespace = `lazy-module-${++lazyModulePlugins}`
   const filter = new RegExp(`^(${names.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`)
   return {
@@ -102,7 +102,7 @@ export function lazyModules(names, exportNames = {}, sideFile = undefined) {
         resolveDir: args.pluginData.resolveDir,
         loader: 'js',
         contents: `let real
-const load = () => (real ??= ${sideFile === undefined ? `require(${JSON.stringify(args.path)})` : `require('node:module').createRequire(require('node:path').resolve(process.argv[1]))(${JSON.stringify(`./${sideFile}`)})[${JSON.stringify(args.path)}]()`})
+${sideFile !== undefined && buildOnly.includes(args.path) ? buildOnlyLoader(sideFile, args.path) : `const load = () => (real ??= ${sideFile === undefined ? `require(${JSON.stringify(args.path)})` : `require('node:module').createRequire(require('node:path').resolve(process.argv[1]))(${JSON.stringify(`./${sideFile}`)})[${JSON.stringify(args.path)}]()`})`}
 module.exports = new Proxy(function () {}, {
   get(_, key) { return real === undefined && key === '__esModule' ? undefined : load()[key] },
   has(_, key) { return key in load() },
@@ -118,7 +118,28 @@ module.exports = new Proxy(function () {}, {
   }
 }
 
+/**
+ * load() of a build-only stand-in. While the snapshot builds, Node's CommonJS loader must not
+ * load the side file (a blob whose builder loaded a user module refuses to start), so it runs
+ * as a plain function; its package is dropped before the heap is written. Later uses, at run
+ * time, require it as usual.
+ */
+function buildOnlyLoader(sideFile, name) {
+  return `const { startupSnapshot } = require('node:v8')
+const side = () => {
+  const file = require('node:path').resolve(process.argv[1], '..', ${JSON.stringify(sideFile)})
+  if (!startupSnapshot.isBuildingSnapshot()) return require('node:module').createRequire(file)(file)
+  const module = { exports: {} }
+  const source = require('node:fs').readFileSync(file, 'utf8')
+  // Not node:vm: a builtin loaded here would stay in the heap of every instance.
+  new Function('exports', 'require', 'module', source)(module.exports, require, module)
+  return module.exports
+}
+const load = () => (real ??= side()[${JSON.stringify(name)}]())
+if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.addSerializeCallback(() => { real = undefined })`
+}
+
 /** The side file of lazyModules(names, {}, sideFile): each package, loaded on first use. */
-export function sideBundleSource(names) {
-  return `module.exports = {\n${names.map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(name)}),`).join('\n')}\n}\n`
+export function sideBundleSource(names, paths = {}) {
+  return `module.exports = {\n${names.map((name) => `  ${JSON.stringify(name)}: () => require(${JSON.stringify(paths[name] ?? name)}),`).join('\n')}\n}\n`
 }
