@@ -1,12 +1,12 @@
 // The application factory: plugins, routes and logging, and no I/O. Transports decide how
 // connections reach app.server; tests use app.inject().
-import { randomInt as cryptoRandomInt } from 'node:crypto'
 import type { Server } from 'node:http'
 import { fastify, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import fastifySensible from '@fastify/sensible'
 import { clientErrorHandler } from './client-error.js'
 import { ClosingServerResponse } from './closing-response.js'
 import type { RandomInt } from './dice.js'
+import { randomIntFrom } from './random.js'
 import { lazyRequestLogger, logAbortedRequest, RequestLineLog } from './request-log.js'
 import { rollRoutes } from './routes/roll.js'
 import { buildSerializer, buildValidator } from './schema-compilers.js'
@@ -15,7 +15,7 @@ import { startReport } from './start-report.js'
 export interface AppOptions {
   /** A pino logger (fd 2), or undefined for silence in tests. */
   logger?: FastifyBaseLogger
-  /** Injectable for tests; defaults to crypto.randomInt, which is unbiased. */
+  /** Injectable for tests; defaults to unbiased draws from the kernel's random bytes (random.ts). */
   randomInt?: RandomInt
   /** Answer every request with `Connection: close` (per-connection mode serves one request). */
   closeEachConnection?: boolean
@@ -25,7 +25,7 @@ export interface AppOptions {
   remoteAddress?: string
 }
 
-const defaultRandomInt: RandomInt = (min, max) => cryptoRandomInt(min, max + 1)
+const defaultRandomInt: RandomInt = randomIntFrom()
 
 /**
  * Builds the app, or hands out the one built ahead of time into the startup snapshot

@@ -8,7 +8,7 @@ export const LIMITS = {
   maxModifier: 1000,
 } as const
 
-/** Returns an integer in [min, max], both inclusive, e.g. crypto.randomInt(min, max + 1). */
+/** Returns an integer in [min, max], both inclusive (random.ts). */
 export type RandomInt = (min: number, max: number) => number
 
 export interface DiceSpec {

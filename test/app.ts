@@ -24,7 +24,7 @@ t.test('GET /roll?dice= rolls the notation with the injected source', async (t) 
   t.same((await app.inject('/roll?dice=d20-3')).json(), { dice: '1d20-3', rolls: [3], result: 0 })
 })
 
-t.test('the default source is crypto.randomInt, within 1..6', async (t) => {
+t.test('the default source is the kernel one (random.ts), within 1..6', async (t) => {
   const app = buildApp()
   t.teardown(() => app.close())
   const seen = new Set<number>()

@@ -75,7 +75,7 @@ t.test('the deferred logger is silent until there is a logger, then forwards', a
   t.match(lines, [{ msg: 'kept' }, { msg: 'child', reqId: 'r' }])
 })
 
-t.test('after the warm-up requests the prebuilt app rolls with crypto.randomInt, not their stand-in', async (t) => {
+t.test('after the warm-up requests the prebuilt app rolls from the real source, not their stand-in', async (t) => {
   await prebuild()
   const app = buildApp({})
   t.teardown(() => app.close())

@@ -3,7 +3,7 @@
 // compiled in the blob instead of at every start (~3 ms per instance). node:http cannot load at
 // build time, so Fastify's own request handler gets plain stand-ins for the request and response.
 // Anything a request leaves behind would be frozen into every instance: the rolls come from a
-// fixed stand-in, never crypto.randomInt (whose cache of random bytes every instance would share),
+// fixed stand-in, never the real source (whose pool of random bytes every instance would share),
 // and the request-id counter is wound back to where Fastify starts it.
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
