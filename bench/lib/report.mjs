@@ -6,10 +6,12 @@ import { join } from 'node:path'
 import { crossovers, DAY, describeRate, IDLE_S, models, SAMPLE_RATES } from './cost.mjs'
 import { HOW_IT_WORKS } from './explainer.mjs'
 import { costInputs, figures } from './figures.mjs'
-import { fmt, fmtRange } from './stats.mjs'
+import { fmt, fmtRange, fmtWithRange } from './stats.mjs'
 
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
 const x = (value) => `${fmt(value, 2)}×`
+/** A goal's ratio, with a third decimal where two would round it onto its limit. */
+const goalX = (g) => (Number(g.value.toFixed(2)) === g.limit ? `${fmt(g.value, 3)}×` : x(g.value))
 
 export function writeReport(results, { outDir, command }) {
   const f = figures(results)
@@ -20,14 +22,14 @@ export function writeReport(results, { outDir, command }) {
   md.push(machine(results), '')
   md.push('Every child gets a clean environment (only what systemd passes). Variants are interleaved', 'round by round; figures are medians over all samples, with the min–max of the per-round', 'medians in parentheses. Latency is connect → whole response on 127.0.0.1, measured by a raw-socket', 'client in the benchmark process. Warm throughput is measured by wrk in its own process, pinned to', 'core 1 with the server pinned to core 0, so the server and not the load generator is the limit.', 'CPU per request comes from the kernel\'s accounting of the processes (10 ms ticks, summed over', 'many requests); on a shared machine it is steadier than any throughput figure.', '')
 
-  md.push('## Goals', '', table(['goal', 'achieved', 'met'], f.goals.map((g) => [g.goal, x(g.value), g.met ? 'yes' : '**no**'])), '')
+  md.push('## Goals', '', table(['goal', 'achieved', 'met'], f.goals.map((g) => [g.goal, goalX(g), g.met ? 'yes' : '**no**'])), '')
 
   md.push('## Per-connection (Accept=yes)', '')
-  md.push('`systemd-socket-activate --accept --inetd`: one process per connection, the connection on stdin.', `Floor: \`node -e 0\` starts and exits in ${fmtRange(pc.nodeStart.roundMedians)} ms; its peak RSS is ${fmt(f.nodeRss)} MB.`, '')
+  md.push('`systemd-socket-activate --accept --inetd`: one process per connection, the connection on stdin.', `Floor: \`node -e 0\` starts and exits in ${fmtWithRange(f.nodeMs, pc.nodeStart.roundMedians)} ms; its peak RSS is ${fmt(f.nodeRss)} MB.`, '')
   const pcRows = results.pcList.filter((v) => v.concurrency.length > 1).map((v) => {
     const p = f.perConnection[v.key]
     const c = (n, key) => (p.byConcurrency[n] ? fmt(p.byConcurrency[n][key], key === 'rps' ? 1 : 0) : '–')
-    return [p.label, fmtRange(pc[v.key][1].roundMedians), fmt(p.p99, 0), `${c(4, 'p50')} / ${c(4, 'p99')}`, `${c(16, 'p50')} / ${c(16, 'p99')}`, `${c(1, 'rps')} / ${c(4, 'rps')} / ${c(16, 'rps')}`, fmt(p.cpuMs), fmt(p.rssMb), x(p.p50 / f.nodeMs)]
+    return [p.label, fmtWithRange(p.p50, pc[v.key][1].roundMedians), fmt(p.p99, 0), `${c(4, 'p50')} / ${c(4, 'p99')}`, `${c(16, 'p50')} / ${c(16, 'p99')}`, `${c(1, 'rps')} / ${c(4, 'rps')} / ${c(16, 'rps')}`, fmt(p.cpuMs), fmt(p.rssMb), x(p.p50 / f.nodeMs)]
   })
   md.push(table(['implementation', 'p50 ms (c=1)', 'p99 (c=1)', 'p50 / p99 (c=4)', 'p50 / p99 (c=16)', 'req/s at c=1 / 4 / 16', 'CPU ms/req', 'peak RSS MB', 'p50 × `node -e 0`'], pcRows), '')
 
@@ -38,7 +40,7 @@ export function writeReport(results, { outDir, command }) {
     const p = f.perConnection[v.key]
     const delta = previous === undefined ? '–' : `${p.p50 - previous >= 0 ? '+' : ''}${fmt(p.p50 - previous)} ms${v.aside ? ' (aside)' : ''}`
     if (!v.aside) previous = p.p50
-    return [v.step, fmtRange(pc[v.key][1].roundMedians), x(p.p50 / f.nodeMs), delta, fmt(p.cpuMs), fmt(p.rssMb)]
+    return [v.step, fmtWithRange(p.p50, pc[v.key][1].roundMedians), x(p.p50 / f.nodeMs), delta, fmt(p.cpuMs), fmt(p.rssMb)]
   })), '')
   md.push('`--no-rehash-snapshot` is shipped for per-connection instances only (their own blob, chosen by the', 'launcher): it fixes the hash seed of every such instance to the one drawn when the blob was built; why', 'that is acceptable for one bounded request per process, and not for the listener: below, step 7.', '')
 
@@ -157,7 +159,7 @@ function summary(f) {
     `per-connection diceroll: p50 ${fmt(d.p50)} ms (${x(d.p50 / f.nodeMs)}), ${fmt(d.cpuMs)} CPU ms/req, peak RSS ${fmt(d.rssMb)} MB (${x(d.rssMb / f.nodeRss)})`,
     `listener diceroll: cold first response ${fmt(f.listenerCold.diceroll.firstMs)} ms (${x(f.listenerCold.diceroll.firstMs / f.nodeMs)})`,
     ...(f.listenerWarm.diceroll ? [warmSummary(f.listenerWarm)] : []),
-    ...f.goals.map((g) => `goal ${g.met ? 'met   ' : 'MISSED'} ${g.goal.replaceAll('`', '')}: ${x(g.value)}`),
+    ...f.goals.map((g) => `goal ${g.met ? 'met   ' : 'MISSED'} ${g.goal.replaceAll('`', '')}: ${goalX(g)}`),
   ]
   return lines.join('\n')
 }

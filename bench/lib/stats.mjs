@@ -19,6 +19,12 @@ export function fmtRange(values, digits = 1) {
   return `${fmt(median(values), digits)} (${fmt(low, digits)}–${fmt(high, digits)})`
 }
 
+/** "31.2 (29.8–35.0)": a figure over all samples, and the min–max of the per-round figures. */
+export function fmtWithRange(value, roundValues, digits = 1) {
+  const [low, high] = range(roundValues)
+  return `${fmt(value, digits)} (${fmt(low, digits)}–${fmt(high, digits)})`
+}
+
 export function fmt(value, digits = 1) {
   if (value === undefined || Number.isNaN(value)) return '–'
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
