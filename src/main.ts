@@ -9,6 +9,7 @@ import { probeServedLater, probeSocket } from './fd-quick.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger } from './logger.js'
 import { planMode } from './mode.js'
+import { openUrandom } from './random.js'
 import { createNotifier } from './notify.js'
 import { serveListeners } from './transports/listener.js'
 import { serveConnection } from './transports/per-connection.js'
@@ -27,6 +28,7 @@ async function main(): Promise<ExitCode> {
   const plan = planMode(config.mode, activation, config.mode === 'per-connection' ? probeServedLater : probeSocket)
   const logger = createLogger(config.logLevel, { mode: plan.mode }, plan.mode !== 'per-connection')
   const perConnection = plan.mode === 'per-connection'
+  openUrandom()
   const app = buildApp({
     logger,
     closeEachConnection: perConnection,

@@ -3,7 +3,7 @@
 // ~210 kB of every instance's startup snapshot, about 1 ms of each per-connection start and
 // 0.5 MB of its peak RSS, for one function. The method is crypto.randomInt's: 48-bit values,
 // rejection sampling, a pool of bytes refilled when used up.
-import { closeSync, openSync, readSync } from 'node:fs'
+import { openSync, readSync } from 'node:fs'
 import type { RandomInt } from './dice.js'
 
 /** Fills a buffer with random bytes; throws if it cannot. */
@@ -14,13 +14,21 @@ const RAND_MAX = 0xffff_ffff_ffff
 /** 680 draws per refill: one read(2) per 680 dice in a long-lived listener. */
 const POOL_BYTES = 6 * 680
 
+let urandomFd: number | undefined
+
+/**
+ * Opens /dev/urandom for the life of the process. main() calls it before serving: under a flood
+ * that takes every fd the process may have, a draw must not need a new one (node:crypto's
+ * getrandom(2) needed none, and a flood under `ulimit -n 256` answered 500s without this).
+ * Never at build time: an fd would mean nothing in another process.
+ */
+export function openUrandom(): void {
+  urandomFd ??= openSync('/dev/urandom', 'r')
+}
+
 export function fillFromUrandom(bytes: Buffer): void {
-  const fd = openSync('/dev/urandom', 'r')
-  try {
-    for (let filled = 0; filled < bytes.length;) filled += readSync(fd, bytes, filled, bytes.length - filled, null)
-  } finally {
-    closeSync(fd)
-  }
+  openUrandom()
+  for (let filled = 0; filled < bytes.length;) filled += readSync(urandomFd as number, bytes, filled, bytes.length - filled, null)
 }
 
 /**

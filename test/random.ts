@@ -1,6 +1,7 @@
 // The dice's random source: lazy, unbiased by rejection, and fed by the kernel.
 import t from 'tap'
-import { fillFromUrandom, randomIntFrom } from '../src/random.js'
+import { readdirSync, readlinkSync } from 'node:fs'
+import { fillFromUrandom, openUrandom, randomIntFrom } from '../src/random.js'
 
 const RAND_MAX = 2 ** 48 - 1
 
@@ -62,4 +63,21 @@ t.test('the kernel source fills the whole buffer, and the dice come out uniform'
   const expected = draws / 6
   const chiSquare = counts.reduce((sum, count) => sum + (count - expected) ** 2 / expected, 0)
   t.ok(chiSquare < 35, `chi-square ${chiSquare.toFixed(1)} for ${counts.join(', ')}`)
+})
+
+t.test('the kernel source keeps one fd open: a draw under fd exhaustion needs no new one', async (t) => {
+  const urandomFds = () => readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === '/dev/urandom'
+    } catch {
+      return false // the directory's own fd, closed by now
+    }
+  })
+  openUrandom()
+  const opened = urandomFds()
+  t.equal(opened.length, 1)
+  const draw = randomIntFrom()
+  for (let i = 0; i < 680 * 5; i++) draw(1, 6)
+  openUrandom()
+  t.same(urandomFds(), opened, 'five refills and a second open later, still the same one fd')
 })

@@ -29,7 +29,8 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
    The dice take the kernel's random bytes from /dev/urandom through node:fs, with
    \`crypto.randomInt\`'s method (48-bit draws, rejection sampling, a pool filled on first use;
    src/random.ts) instead of loading node:crypto, whose internals were ~210 kB of the blob for one
-   function: blob 5.8 → 5.6 MB, per-connection −1.1 ms, peak RSS −0.5 MB.
+   function: blob 5.8 → 5.6 MB, per-connection −1.1 ms, peak RSS −0.5 MB. The
+   file stays open from the start, so a flood that takes every fd still gets its dice.
 4. **A quick fd probe.** Per-connection mode only needs to know that its socket is not a
    listener. Reading all of /proc/net/tcp (one row per TCP socket of the host, TIME_WAIT included)
    cost a start ~35 ms on this machine with 8,500 rows; the kernel lists listeners first, so
