@@ -3,6 +3,7 @@
 // to docs/benchmarks.md and docs/benchmarks.svg (--quick: a few seconds, for CI, written to
 // .cache/bench/ so the quoted figures are never replaced by a quick run's).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { peakRssMb, peakRssOfCommand } from './lib/inetd.mjs'
@@ -72,7 +73,8 @@ for (let i = 0; packages.time && i < plan.rssSamples; i++) {
 }
 if (packages.time) progress(`peak RSS per instance, ${plan.rssSamples} sample${plan.rssSamples > 1 ? 's' : ''} each`)
 
-const results = { quick, plan, packages, variants: v, pcList, coldList, warmList, pc, cold, warm, rss }
+// When and under what load it was measured: a redraw (bench/report.mjs) must not restamp them.
+const results = { measuredAt: new Date().toISOString(), loadavg: loadavg(), quick, plan, packages, variants: v, pcList, coldList, warmList, pc, cold, warm, rss }
 // The raw figures, for a look behind the tables; `node bench/report.mjs` redraws from them.
 writeFileSync(join(work, 'results.json'), JSON.stringify(results))
 progress('measured')
