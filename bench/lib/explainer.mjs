@@ -101,4 +101,16 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
 
 Apart from that deliberate choice, no V8 flag is on the command line: flags make Node refuse its
 own built-in code cache.
+
+**A known cost of the snapshot for a busy listener.** Warm, a listener started from the snapshot
+spends more CPU per request than the same code started from the bundle: 29.5–31.4 against
+23.5–25.0 µs per keep-alive request (three wrk runs each, server pinned to one core), about +25%.
+The profile shows \`process.nextTick\` at 9.3% of the CPU against 1.1%: in Node 20 it is several
+times slower in a process whose snapshot build ran the tick queue, and every build does (Fastify's
+\`ready()\` runs on it). \`node bench/snapshot-nexttick.cjs\` shows it without diceroll: ~70 ns per
+\`nextTick\` without a snapshot or after a build that ran no tick, ~300 ns after a build that ran
+100. The snapshot saves ~18 ms per start, so it pays up to a few thousand requests per start; a
+listener that stays up for far more (no idle exit, steady traffic) spends less CPU started from
+the bundle: \`ExecStart=/usr/bin/node PREFIX/dist/launch.cjs --mode=listener ...\` in a drop-in
+(docs/deployment.md).
 `
