@@ -26,10 +26,21 @@ export async function activate(argv, { accept = false, env = {}, log }) {
   const port = await freePort()
   const args = ['-l', `127.0.0.1:${port}`, ...(accept ? ['--accept', '--inetd'] : [])]
   for (const [name, value] of Object.entries(env)) args.push('-E', `${name}=${value}`)
+  return serve(['systemd-socket-activate', ...args, '--', ...argv], port, log)
+}
+
+/** The program listening on a free port itself (`--port=`), as in standalone mode. */
+export async function standalone(argv, log) {
+  const port = await freePort()
+  return serve([...argv, `--port=${port}`], port, log)
+}
+
+/** Runs argv, which will listen on `port`, with a clean environment; resolves once it listens. */
+async function serve(argv, port, log) {
   // stderr (the service's log lines) goes to a file, as it would go to the journal: a pipe
   // read by this process would make the benchmark pay for it.
   const logFd = openSync(log, 'a')
-  const child = spawn('systemd-socket-activate', [...args, '--', ...argv], { env: cleanEnv(), stdio: ['ignore', 'ignore', logFd] })
+  const child = spawn(argv[0], argv.slice(1), { env: cleanEnv(), stdio: ['ignore', 'ignore', logFd] })
   closeSync(logFd)
   const exited = new Promise((done) => child.once('exit', done))
   await waitListening(port, child)
@@ -51,7 +62,7 @@ export async function waitListening(port, child) {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`
   const { readFile } = await import('node:fs/promises')
   for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`systemd-socket-activate exited with ${child.exitCode}`)
+    if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode}`)
     const table = await readFile('/proc/net/tcp', 'latin1')
     if (table.split('\n').some((line) => line.includes(`0100007F${hex} `) && line.includes(' 0A '))) return
     await new Promise((done) => setTimeout(done, 10))

@@ -1,9 +1,8 @@
 // The three measurement phases. Variants are interleaved within each round (rotated each
 // round), so slow drifts of a shared machine hit every variant alike.
 import { spawn } from 'node:child_process'
-import { closeSync, openSync } from 'node:fs'
 import { join } from 'node:path'
-import { activate, cleanEnv, freePort, waitListening } from './activate.mjs'
+import { activate, cleanEnv, standalone } from './activate.mjs'
 import { keepAliveSeries, requestOnce } from './client.mjs'
 import { pinned, SERVER_CORE, wrk } from './load.mjs'
 import { childrenGone, cpuMs, rssMb } from './proc.mjs'
@@ -163,21 +162,4 @@ async function series(count, one) {
   const values = []
   for (let i = 0; i < count; i++) values.push(await one())
   return values
-}
-
-async function standalone(argv, log) {
-  const port = await freePort()
-  const logFd = openSync(log, 'a')
-  const child = spawn(argv[0], [...argv.slice(1), `--port=${port}`], { env: cleanEnv(), stdio: ['ignore', 'ignore', logFd] })
-  closeSync(logFd)
-  const exited = new Promise((done) => child.once('exit', done))
-  await waitListening(port, child)
-  return {
-    port,
-    pid: child.pid,
-    async stop() {
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
 }
