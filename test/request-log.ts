@@ -1,9 +1,9 @@
 // The request line written by hand must be the line pino writes, and request.log must still be a
 // full logger, made only when something logs through it.
-import { connect, type AddressInfo } from 'node:net'
+import { connect, type AddressInfo, type Socket } from 'node:net'
 import { pino, type Logger } from 'pino'
 import t, { type Test } from 'tap'
-import type { FastifyBaseLogger } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from '../src/app.js'
 import { createAcceptor, prepareHttpServer } from '../src/transports/accept.js'
 
@@ -98,6 +98,18 @@ t.test('a logger that is not pino gets the request line through request.log', as
   t.match(calls, [[{ method: 'GET', url: '/healthz', statusCode: 200, remoteAddress: '10.0.0.7', responseTimeMs: Number }, 'request']])
 })
 
+/** The app behind the listener mode's acceptor on 127.0.0.1, and a TCP client connected to it. */
+async function connectOverTcp(t: Test, app: FastifyInstance): Promise<Socket> {
+  await app.ready()
+  prepareHttpServer(app)
+  const acceptor = createAcceptor(app)
+  t.teardown(() => acceptor.close())
+  await new Promise<void>((resolve) => acceptor.listen({ host: '127.0.0.1', port: 0 }, resolve))
+  const client = connect({ host: '127.0.0.1', port: (acceptor.address() as AddressInfo).port })
+  client.on('error', () => {}) // the tests reset their own connections
+  return client
+}
+
 t.test('a TCP client that resets its connection before the request line is written is still logged with its address', async (t) => {
   const { logger, text } = capture()
   const app = appWith(t, { logger })
@@ -107,13 +119,7 @@ t.test('a TCP client that resets its connection before the request line is writt
     reply.raw.prependListener('finish', () => request.socket.destroy())
     return reply.send('bye')
   })
-  await app.ready()
-  prepareHttpServer(app)
-  const acceptor = createAcceptor(app)
-  t.teardown(() => acceptor.close())
-  await new Promise<void>((resolve) => acceptor.listen({ host: '127.0.0.1', port: 0 }, resolve))
-  const client = connect({ host: '127.0.0.1', port: (acceptor.address() as AddressInfo).port })
-  client.on('error', () => {})
+  const client = await connectOverTcp(t, app)
   client.resume()
   client.write('GET /reset HTTP/1.1\r\nHost: diceroll\r\n\r\n')
   await new Promise((resolve) => client.once('close', resolve))
@@ -130,13 +136,7 @@ t.test('a request whose client goes away before the answer gets a line of its ow
     await new Promise((resolve) => setTimeout(resolve, 200))
     return 'too late'
   })
-  await app.ready()
-  prepareHttpServer(app)
-  const acceptor = createAcceptor(app)
-  t.teardown(() => acceptor.close())
-  await new Promise<void>((resolve) => acceptor.listen({ host: '127.0.0.1', port: 0 }, resolve))
-  const client = connect({ host: '127.0.0.1', port: (acceptor.address() as AddressInfo).port })
-  client.on('error', () => {})
+  const client = await connectOverTcp(t, app)
   client.write('GET /slow?x=1 HTTP/1.1\r\nHost: diceroll\r\n\r\n')
   await inHandler
   client.resetAndDestroy()
