@@ -48,11 +48,15 @@ export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoExc
     inFlight._last = true
     return
   }
-  if (first) logClientError(this, socket, error, `${happened}: answered ${statusCode}, closing the connection`, statusCode)
+  // Nothing may follow a response whose head already went out: that would corrupt it.
+  const answering = socket.writable && !inFlight?.headersSent
+  if (first) {
+    if (answering) logClientError(this, socket, error, `${happened}: answered ${statusCode}, closing the connection`, statusCode)
+    else logClientError(this, socket, error, `${happened} while its answer was on its way: closing the connection`)
+  }
   const status = STATUS_CODES[statusCode] as string
   const body = JSON.stringify({ error: status, message, statusCode })
-  // Nothing may follow a response whose head already went out: that would corrupt it.
-  if (socket.writable && !inFlight?.headersSent) {
+  if (answering) {
     socket.write(`HTTP/1.1 ${statusCode} ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
   }
