@@ -1,16 +1,16 @@
 // pino writing JSON to fd 2 only: in per-connection mode fd 1 can be the client's socket, and a
 // stray log line there would end up inside the HTTP response.
 import { fstatSync, writeSync } from 'node:fs'
-import { pino, type DestinationStream, type Logger } from 'pino'
+import { pino, symbols, type DestinationStream, type Logger } from 'pino'
 import type { LogLevel } from './config.js'
 
 /** Flush a batch at once past this size, so a burst cannot grow it without bound. */
 export const BATCH_BYTES = 64 * 1024
 
 export function createLogger(level: LogLevel, bindings: Record<string, unknown>, batched = false): Logger {
+  const logger = pino({ level, base: { pid: process.pid, ...bindings } }, stderrDestination(2, batched))
   // Read at run time, never at import: a startup snapshot would freeze the build's stderr.
-  const journal = isJournalStream(process.env, 2)
-  return pino({ level, base: { pid: process.pid, ...bindings } }, stderrDestination(2, batched, journal))
+  return isJournalStream(process.env, 2) ? withPriorities(logger) : logger
 }
 
 /**
@@ -31,15 +31,23 @@ export function isJournalStream(env: NodeJS.ProcessEnv, fd: number): boolean {
 }
 
 /** The syslog priority prefix of sd-daemon(3) for each pino level: what journald stores as PRIORITY. */
-const PRIORITY_PREFIX: Record<number, string> = { 60: '<2>', 50: '<3>', 40: '<4>', 30: '<6>', 20: '<7>', 10: '<7>' }
-/** Every line pino writes starts with this, then the level number (src/request-log.ts too). */
-const LEVEL_KEY = '{"level":'
+const PRIORITY_PREFIX: Record<string, string> = { 60: '<2>', 50: '<3>', 40: '<4>', 30: '<6>', 20: '<7>', 10: '<7>' }
 
-/** Prefixes a pino line with its priority; a line of another shape is left to journald's default. */
-export function withPriority(line: string): string {
-  if (!line.startsWith(LEVEL_KEY)) return line
-  const prefix = PRIORITY_PREFIX[Number(line.slice(LEVEL_KEY.length, LEVEL_KEY.length + 2))]
-  return prefix === undefined ? line : prefix + line
+/**
+ * Makes every line of `logger` and its children start with its level's priority, for journald,
+ * which stores every line of a stream at PRIORITY=6 (info) otherwise: `journalctl -p warning`
+ * showed none of our warnings. pino starts each line with a string it keeps per level
+ * (`{"level":30`, pino.symbols.lsCacheSym, which request-log.ts writes from too), so the prefix
+ * goes there and costs nothing per line, where a stream that prefixed each line would add work
+ * to every request. Without that cache (another pino) the lines stay plain.
+ */
+export function withPriorities(logger: Logger): Logger {
+  const starts = (logger as unknown as Record<symbol, Record<string, string>>)[symbols.lsCacheSym] ?? {}
+  for (const [level, start] of Object.entries(starts)) {
+    const prefix = PRIORITY_PREFIX[level]
+    if (prefix !== undefined && !start.startsWith('<')) starts[level] = prefix + start
+  }
+  return logger
 }
 
 /** Prefixes every line of a text written straight to stderr with `<priority>`, on the journal. */
@@ -57,17 +65,8 @@ export function journalLines(text: string, priority: number, journal = isJournal
  * response. Batched (long-lived modes), the lines of one event-loop turn go out in one write at
  * the end of the turn, and on exit: one write(2) per request cost a quarter of the listener's
  * keep-alive throughput. A SIGKILL can lose the lines of the turn it interrupts.
- *
- * On the journal each line gets its priority prefix: journald stores every line of a stream at
- * PRIORITY=6 (info) otherwise, and `journalctl -p warning` would show none of our warnings.
  */
-export function stderrDestination(fd = 2, batched = false, journal = false): DestinationStream {
-  const destination = plainDestination(fd, batched)
-  if (!journal) return destination
-  return { write: (line: string) => destination.write(withPriority(line)) }
-}
-
-function plainDestination(fd: number, batched: boolean): DestinationStream {
+export function stderrDestination(fd = 2, batched = false): DestinationStream {
   const writeNow = (text: string): void => {
     const bytes = Buffer.from(text)
     try {

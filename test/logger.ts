@@ -3,7 +3,8 @@ import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync } from 'node:
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { BATCH_BYTES, isJournalStream, journalLines, stderrDestination, withPriority } from '../src/logger.js'
+import { pino, type Logger } from 'pino'
+import { BATCH_BYTES, isJournalStream, journalLines, stderrDestination, withPriorities } from '../src/logger.js'
 
 const tick = () => new Promise((done) => setImmediate(done))
 
@@ -80,37 +81,35 @@ t.test('isJournalStream: JOURNAL_STREAM must be the dev:ino of that very fd', as
   t.equal(isJournalStream({ JOURNAL_STREAM: journal }, 987_654), false, 'a closed fd')
 })
 
-// Each as pino writes it: the priority goes in front, the JSON stays byte for byte.
-const LINES_BY_PRIORITY: Array<[string, string]> = [
-  ['<2>', '{"level":60,"msg":"fatal"}\n'],
-  ['<3>', '{"level":50,"msg":"error"}\n'],
-  ['<4>', '{"level":40,"msg":"warn"}\n'],
-  ['<6>', '{"level":30,"msg":"info"}\n'],
-  ['<7>', '{"level":20,"msg":"debug"}\n'],
-  ['<7>', '{"level":10,"msg":"trace"}\n'],
-]
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
+const PRIORITIES = ['<2>', '<3>', '<4>', '<6>', '<7>', '<7>']
+const NUMBERS = [60, 50, 40, 30, 20, 10]
 
-t.test('on the journal each line starts with its syslog priority, batched or not', async (t) => {
+t.test('withPriorities: each line starts with its syslog priority, then pino\'s JSON as it was, children too', async (t) => {
   for (const batched of [false, true]) {
     const log = logFile(t)
-    const destination = stderrDestination(log.fd, batched, true)
-    for (const [, line] of LINES_BY_PRIORITY) destination.write(line)
+    const logger = withPriorities(pino({ level: 'trace', base: null, timestamp: false }, stderrDestination(log.fd, batched)))
+    for (const level of LEVELS) logger[level](level)
+    logger.child({ reqId: 'req-1' }).warn('from a child')
     await tick()
-    t.equal(log.text(), LINES_BY_PRIORITY.map(([prefix, line]) => prefix + line).join(''), batched ? 'batched' : 'unbatched')
+    t.equal(log.text(), LEVELS.map((level, i) => `${PRIORITIES[i]}{"level":${NUMBERS[i]},"msg":"${level}"}\n`).join('') +
+      '<4>{"level":40,"reqId":"req-1","msg":"from a child"}\n', batched ? 'batched' : 'unbatched')
   }
 })
 
-t.test('off the journal the lines stay plain JSON', async (t) => {
+t.test('withPriorities: twice is once; a logger without pino\'s level cache is left alone', async (t) => {
   const log = logFile(t)
-  const destination = stderrDestination(log.fd, false, false)
-  for (const [, line] of LINES_BY_PRIORITY) destination.write(line)
-  t.equal(log.text(), LINES_BY_PRIORITY.map(([, line]) => line).join(''))
+  const logger = withPriorities(withPriorities(pino({ base: null, timestamp: false }, stderrDestination(log.fd))))
+  logger.info('once')
+  t.equal(log.text(), '<6>{"level":30,"msg":"once"}\n')
+  const other = {} as Logger
+  t.equal(withPriorities(other), other)
 })
 
-t.test('withPriority leaves a line that is not a pino level line alone', async (t) => {
-  t.equal(withPriority('{"msg":"no level"}\n'), '{"msg":"no level"}\n')
-  t.equal(withPriority('{"level":35,"msg":"a custom level"}\n'), '{"level":35,"msg":"a custom level"}\n')
-  t.equal(withPriority('plain text\n'), 'plain text\n')
+t.test('without withPriorities the lines stay plain JSON', async (t) => {
+  const log = logFile(t)
+  pino({ base: null, timestamp: false }, stderrDestination(log.fd)).warn('plain')
+  t.equal(log.text(), '{"level":40,"msg":"plain"}\n')
 })
 
 t.test('journalLines prefixes every line of a text written straight to stderr, on the journal only', async (t) => {
