@@ -1,14 +1,58 @@
 // pino writing JSON to fd 2 only: in per-connection mode fd 1 can be the client's socket, and a
 // stray log line there would end up inside the HTTP response.
-import { writeSync } from 'node:fs'
-import { pino, type DestinationStream, type Logger } from 'pino'
+import { fstatSync, writeSync } from 'node:fs'
+import { pino, symbols, type DestinationStream, type Logger } from 'pino'
 import type { LogLevel } from './config.js'
 
 /** Flush a batch at once past this size, so a burst cannot grow it without bound. */
 export const BATCH_BYTES = 64 * 1024
 
 export function createLogger(level: LogLevel, bindings: Record<string, unknown>, batched = false): Logger {
-  return pino({ level, base: { pid: process.pid, ...bindings } }, stderrDestination(2, batched))
+  const logger = pino({ level, base: { pid: process.pid, ...bindings } }, stderrDestination(2, batched))
+  // Read at run time, never at import: a startup snapshot would freeze the build's stderr.
+  return isJournalStream(process.env, 2) ? withPriorities(logger) : logger
+}
+
+/**
+ * True when `fd` is the journal stream systemd connected (systemd.exec(5)): JOURNAL_STREAM is
+ * `<st_dev>:<st_ino>` of that stream, in decimal. An inherited JOURNAL_STREAM whose fd was since
+ * redirected (to a file, a pipe, a terminal) no longer matches.
+ */
+export function isJournalStream(env: NodeJS.ProcessEnv, fd: number): boolean {
+  const expected = env.JOURNAL_STREAM
+  if (!expected) return false
+  try {
+    // bigint: an inode number past 2^53 would not compare exactly as a double.
+    const stat = fstatSync(fd, { bigint: true })
+    return expected === `${stat.dev}:${stat.ino}`
+  } catch {
+    return false
+  }
+}
+
+/** The syslog priority prefix of sd-daemon(3) for each pino level: what journald stores as PRIORITY. */
+const PRIORITY_PREFIX: Record<string, string> = { 60: '<2>', 50: '<3>', 40: '<4>', 30: '<6>', 20: '<7>', 10: '<7>' }
+
+/**
+ * Makes every line of `logger` and its children start with its level's priority, for journald,
+ * which stores every line of a stream at PRIORITY=6 (info) otherwise: `journalctl -p warning`
+ * showed none of our warnings. pino starts each line with a string it keeps per level
+ * (`{"level":30`, pino.symbols.lsCacheSym, which request-log.ts writes from too), so the prefix
+ * goes there and costs nothing per line, where a stream that prefixed each line would add work
+ * to every request. Without that cache (another pino) the lines stay plain.
+ */
+export function withPriorities(logger: Logger): Logger {
+  const starts = (logger as unknown as Record<symbol, Record<string, string>>)[symbols.lsCacheSym] ?? {}
+  for (const [level, start] of Object.entries(starts)) {
+    const prefix = PRIORITY_PREFIX[level]
+    if (prefix !== undefined && !start.startsWith('<')) starts[level] = prefix + start
+  }
+  return logger
+}
+
+/** Prefixes every line of a text written straight to stderr with `<priority>`, on the journal. */
+export function journalLines(text: string, priority: number, journal = isJournalStream(process.env, 2)): string {
+  return journal ? text.replace(/^(?=.)/gm, `<${priority}>`) : text
 }
 
 /**

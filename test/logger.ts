@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process'
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { BATCH_BYTES, stderrDestination } from '../src/logger.js'
+import { pino, type Logger } from 'pino'
+import { BATCH_BYTES, isJournalStream, journalLines, stderrDestination, withPriorities } from '../src/logger.js'
 
 const tick = () => new Promise((done) => setImmediate(done))
 
@@ -65,4 +66,54 @@ t.test('createLogger writes pino JSON with the pid and bindings', async (t) => {
   const child = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(new URL('../dist/logger.js', import.meta.url).href)}).then(({ createLogger }) => createLogger('warn', { mode: 'standalone' }).warn('hello'))`], { encoding: 'utf8' })
   const line = JSON.parse(child.stderr) as Record<string, unknown>
   t.match(line, { level: 40, mode: 'standalone', pid: Number, msg: 'hello' })
+})
+
+t.test('isJournalStream: JOURNAL_STREAM must be the dev:ino of that very fd', async (t) => {
+  const log = logFile(t)
+  const other = logFile(t)
+  const stat = fstatSync(log.fd, { bigint: true })
+  const journal = `${stat.dev}:${stat.ino}`
+  t.equal(isJournalStream({ JOURNAL_STREAM: journal }, log.fd), true, 'the same file')
+  t.equal(isJournalStream({ JOURNAL_STREAM: journal }, other.fd), false, 'redirected since: another inode')
+  t.equal(isJournalStream({ JOURNAL_STREAM: `${stat.dev + 1n}:${stat.ino}` }, log.fd), false, 'another device')
+  t.equal(isJournalStream({}, log.fd), false, 'not set')
+  t.equal(isJournalStream({ JOURNAL_STREAM: '' }, log.fd), false, 'empty')
+  t.equal(isJournalStream({ JOURNAL_STREAM: journal }, 987_654), false, 'a closed fd')
+})
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const
+const PRIORITIES = ['<2>', '<3>', '<4>', '<6>', '<7>', '<7>']
+const NUMBERS = [60, 50, 40, 30, 20, 10]
+
+t.test('withPriorities: each line starts with its syslog priority, then pino\'s JSON as it was, children too', async (t) => {
+  for (const batched of [false, true]) {
+    const log = logFile(t)
+    const logger = withPriorities(pino({ level: 'trace', base: null, timestamp: false }, stderrDestination(log.fd, batched)))
+    for (const level of LEVELS) logger[level](level)
+    logger.child({ reqId: 'req-1' }).warn('from a child')
+    await tick()
+    t.equal(log.text(), LEVELS.map((level, i) => `${PRIORITIES[i]}{"level":${NUMBERS[i]},"msg":"${level}"}\n`).join('') +
+      '<4>{"level":40,"reqId":"req-1","msg":"from a child"}\n', batched ? 'batched' : 'unbatched')
+  }
+})
+
+t.test('withPriorities: twice is once; a logger without pino\'s level cache is left alone', async (t) => {
+  const log = logFile(t)
+  const logger = withPriorities(withPriorities(pino({ base: null, timestamp: false }, stderrDestination(log.fd))))
+  logger.info('once')
+  t.equal(log.text(), '<6>{"level":30,"msg":"once"}\n')
+  const other = {} as Logger
+  t.equal(withPriorities(other), other)
+})
+
+t.test('without withPriorities the lines stay plain JSON', async (t) => {
+  const log = logFile(t)
+  pino({ base: null, timestamp: false }, stderrDestination(log.fd)).warn('plain')
+  t.equal(log.text(), '{"level":40,"msg":"plain"}\n')
+})
+
+t.test('journalLines prefixes every line of a text written straight to stderr, on the journal only', async (t) => {
+  t.equal(journalLines('diceroll: bad\n', 3, true), '<3>diceroll: bad\n')
+  t.equal(journalLines('diceroll: internal error: Error: x\n    at f (a.js:1:1)\n', 2, true), '<2>diceroll: internal error: Error: x\n<2>    at f (a.js:1:1)\n')
+  t.equal(journalLines('diceroll: bad\n', 3, false), 'diceroll: bad\n')
 })

@@ -4,6 +4,7 @@ import t from 'tap'
 import { exchange, GET_ROLL, parseResponses, statusLine } from '../fixtures/stress/client.js'
 import { oneShot, startListener } from '../fixtures/stress/instances.js'
 import { record } from '../fixtures/stress/results.js'
+import { logLines, waitFor } from '../fixtures/run.js'
 
 t.setTimeout(90_000)
 
@@ -30,6 +31,28 @@ t.test('listener', async (t) => {
       client: `${statusLine(seen.data)} after ${seen.ms} ms; another client served meanwhile`, service: 'kept serving',
       ok: statusLine(seen.data) === REQUEST_TIMEOUT_408 && seen.ms < 2500,
     })
+  })
+
+  await t.test('a client that sends nothing, or half a request, gets 408 and one warn line', async (t) => {
+    for (const [attack, send] of [['connects and sends nothing', []], ['sends half a request, then nothing', ['GET /roll HTTP/1.1\r\nHo']]] as const) {
+      const before = listener.stderr().length
+      const seen = await exchange(listener.port, { send: [...send], timeoutMs: 6000 })
+      t.equal(statusLine(seen.data), REQUEST_TIMEOUT_408, `${attack}: 408, not a silent close`)
+      t.equal(seen.ending, 'end', `${attack}: then a clean close`)
+      t.ok(seen.ms < 2500, `${attack}: within the timeout plus the check interval (${seen.ms} ms)`)
+      const warned = await waitFor(() => {
+        const lines = logLines(listener.stderr().slice(before)).filter((line) => Number(line.level) >= 40)
+        return lines.length > 0 ? lines : undefined
+      }, 'the warn line')
+      t.match(warned, [{ level: 40, statusCode: 408, code: 'ERR_HTTP_REQUEST_TIMEOUT', remoteAddress: '127.0.0.1', msg: 'the request did not arrive in full within --request-timeout: answered 408, closing the connection' }], `${attack}: one warn line`)
+      t.equal(warned.length, 1, `${attack}: exactly one`)
+      record({
+        section: 'Slow clients', attack: `${attack}, --request-timeout=1`, mode: 'listener', sent: '1 connection',
+        client: `${statusLine(seen.data) || '(nothing)'} after ${seen.ms} ms`, service: 'one warn line; kept serving',
+        ok: statusLine(seen.data) === REQUEST_TIMEOUT_408 && seen.ms < 2500 && warned.length === 1,
+      })
+    }
+    t.equal(await listener.pid(), pid, 'the same process')
   })
 
   await t.test('half-closed client still gets its answer; resets mid-request and mid-response change nothing', async (t) => {
@@ -62,6 +85,9 @@ t.test('per-connection', async (t) => {
       t.equal(statusLine(seen.data), REQUEST_TIMEOUT_408, `${attack}: 408`)
       t.equal(exited.code, 11, `${attack}: exit 11 (REQUEST_TIMEOUT)`)
       t.ok(exited.ms < 3000, `${attack}: the instance lived ${exited.ms} ms`)
+      // node:http's own request timeout fires a moment later on the same connection: no second line.
+      t.match(logLines(exited.stderr).filter((line) => Number(line.level) >= 40), [{ level: 40, deadlineMs: 1000, msg: 'request deadline passed, closing the connection' }], `${attack}: one warn line`)
+      t.equal(logLines(exited.stderr).filter((line) => Number(line.level) >= 40).length, 1, `${attack}: exactly one`)
       record({
         section: 'Slow clients', attack: `${attack}, --request-timeout=1`, mode: 'per-connection', sent: '1 connection',
         client: `${statusLine(seen.data) || '(nothing)'} after ${seen.ms} ms`, service: `exit ${exited.code} after ${exited.ms} ms (incl. startup)`,
