@@ -27,10 +27,14 @@ try {
 const [command, ...extra] = parsed.positionals
 if (extra.length > 0 || !['list', 'rollback', 'rebuild'].includes(command ?? '')) fail(`${command === undefined ? 'no command' : `unknown command ${[command, ...extra].join(' ')}`}; ${USAGE}`)
 
-// This file is PREFIX/releases/ID/scripts/diceroll-release.mjs (node resolves the symlinks).
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-const own = readRelease(root, path.basename(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')))
-if (own.prefix !== root) fail(`this release was installed for ${own.prefix}, not ${root}; run the one in ${own.prefix}`)
+// This file is PREFIX/releases/ID/scripts/diceroll-release.mjs, symlinks resolved by node. The
+// prefix is kept as the install spelled it: the launchers put that spelling in command lines.
+const release = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const own = readRelease(path.dirname(path.dirname(release)), path.basename(release))
+if (!fs.existsSync(own.prefix) || fs.realpathSync(own.prefix) !== path.dirname(path.dirname(release))) {
+  fail(`this release was installed for ${own.prefix}, not ${path.dirname(path.dirname(release))}; run the one in ${own.prefix}`)
+}
+const root = own.prefix
 // --no-systemctl: for a prefix no unit runs from (tests, a staging copy).
 const systemd = !parsed.values['no-systemctl'] && fs.existsSync('/run/systemd/system')
 const options = { root, prefix: root, unitDir: own.unitDir, systemd, log: say }
@@ -38,7 +42,8 @@ const options = { root, prefix: root, unitDir: own.unitDir, systemd, log: say }
 try {
   if (command === 'list') list()
   else if (command === 'rollback') withLock(root, () => say(`rolled back to releases/${rollback(options)}`))
-  else withLock(root, () => rebuild(options))
+  // Started by the path unit, perhaps while an install that replaced node still runs.
+  else withLock(root, () => rebuild(options), 600)
 } catch (error) {
   fail(error.message)
 }

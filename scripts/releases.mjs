@@ -35,11 +35,13 @@ export function readRelease (root, id) {
 
 /**
  * Runs `work` holding PREFIX/.lock: an install, a rollback and the rebuild unit must not
- * interleave. A lock left by a process that is gone is taken over.
+ * interleave. A lock left by a process that is gone is taken over; one held by a live process
+ * fails at once, or after `waitSeconds` (the rebuild unit may fire while an install runs).
  */
-export function withLock (root, work) {
+export function withLock (root, work, waitSeconds = 0) {
   fs.mkdirSync(root, { recursive: true })
   const lock = path.join(root, '.lock')
+  const deadline = Date.now() + waitSeconds * 1000
   for (;;) {
     try {
       fs.writeFileSync(lock, String(process.pid), { flag: 'wx' })
@@ -47,7 +49,11 @@ export function withLock (root, work) {
     } catch (error) {
       if (error.code !== 'EEXIST') throw error
       const holder = fs.readFileSync(lock, 'utf8').trim()
-      if (/^\d+$/.test(holder) && fs.existsSync(`/proc/${holder}`)) throw new Error(`another install, rollback or rebuild (pid ${holder}) holds ${lock}; wait for it`)
+      if (/^\d+$/.test(holder) && fs.existsSync(`/proc/${holder}`)) {
+        if (Date.now() >= deadline) throw new Error(`another install, rollback or rebuild (pid ${holder}) holds ${lock}; wait for it`)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500)
+        continue
+      }
       fs.rmSync(lock, { force: true })
     }
   }

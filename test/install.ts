@@ -2,6 +2,7 @@
 // release of its own, swapped in by renaming one symlink; upgrades keep the previous release
 // and any release a running process started from; rollback is one command, from the checkout
 // or from the prefix; uninstall removes it all (failures: test/install-failure.ts).
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
@@ -16,10 +17,17 @@ const UNITS = ['diceroll-listener.socket', 'diceroll-rebuild.path', 'diceroll-re
 
 t.test('install, upgrades, a held release, rollback and uninstall', async (t) => {
   const p = makePrefix(t)
+  // What the install before releases left: the app in the prefix itself, and a process on it.
+  fs.mkdirSync(path.join(p.prefix, 'dist'), { recursive: true })
+  fs.writeFileSync(path.join(p.prefix, 'package.json'), '{"name":"diceroll"}\n')
+  const flat = spawn('env', ['-i', process.execPath, '-e', 'setInterval(() => {}, 1000)', path.join(p.prefix, 'dist/diceroll')], { stdio: 'ignore' })
+  const flatExited = new Promise((done) => flat.once('close', done))
+  t.teardown(() => { flat.kill() })
 
   const first = p.install()
   t.equal(first.status, 0, `first install: ${first.stderr}`)
   t.equal(first.stderr, '')
+  t.match(first.stdout, `install-units: kept ${p.prefix}/dist of the install before releases: a running process started from it; run the install again later to remove it\n`)
   const a = p.linked()
   t.match(a, RELEASE_ID, 'current names a release')
   t.ok(fs.lstatSync(path.join(p.prefix, 'current')).isSymbolicLink(), 'current is a symlink')
@@ -44,7 +52,12 @@ t.test('install, upgrades, a held release, rollback and uninstall', async (t) =>
   const held = await startFromCurrent(t, p.prefix)
   t.equal((await get({ port: held.port }, '/healthz')).status, 200)
 
-  t.equal(p.install().status, 0, 'upgrade 1')
+  flat.kill()
+  await flatExited
+  const second = p.install()
+  t.equal(second.status, 0, 'upgrade 1')
+  t.match(second.stdout, `install-units: removed the install before releases (${p.prefix}/dist and the rest)\n`)
+  t.notOk(fs.existsSync(path.join(p.prefix, 'dist')) || fs.existsSync(path.join(p.prefix, 'package.json')), 'PREFIX/dist and PREFIX/package.json are gone')
   const b = p.linked()
   t.not(b, a, 'a new release')
   t.equal(p.linked('previous'), a, 'previous is the release it replaced')
