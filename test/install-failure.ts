@@ -1,10 +1,11 @@
 // A failed install (scripts/install-units.mjs) leaves the running release as it was and says
 // what failed in one line: a --node that is not node, units that cannot be written after the
-// whole release was, another install holding the prefix. A stale lock does not block.
+// whole release was, another install holding the prefix. A stale lock does not block; --destdir
+// stages a prefix for another root.
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { makePrefix } from './fixtures/install.js'
+import { makePrefix, run } from './fixtures/install.js'
 
 // Each install builds two startup snapshots, seconds each on a busy machine.
 t.setTimeout(180_000)
@@ -44,4 +45,23 @@ t.test('a failed install leaves the running release as it was, and says what fai
   t.equal(noPrevious.status, 1)
   t.equal(noPrevious.stderr, `diceroll-release: no previous release to roll back to (${p.prefix}/previous does not exist)\n`)
   t.equal(p.linked(), current)
+})
+
+t.test('--destdir stages the whole prefix for another root, and touches nothing outside it', async (t) => {
+  const p = makePrefix(t)
+  const stage = path.join(p.base, 'stage')
+  // The final prefix does not exist on this host: the staged release cannot run from it yet.
+  const final = path.join(p.base, 'final/opt/diceroll')
+  const staged = run(process.execPath, ['scripts/install-units.mjs', '--destdir', stage, '--prefix', final, '--unit-dir', '/etc/systemd/system'])
+  t.equal(staged.status, 0, staged.stderr)
+  const root = path.join(stage, final)
+  const id = path.basename(fs.readlinkSync(path.join(root, 'current')))
+  t.match(fs.readFileSync(path.join(root, 'releases', id, 'dist/diceroll'), 'utf8'), `\ndir='${final}/releases/${id}/dist'\n`, 'the launcher names the final path')
+  t.match(fs.readFileSync(path.join(stage, 'etc/systemd/system/diceroll@.service'), 'utf8'), `\nExecStart=${final}/current/dist/diceroll --mode=per-connection\n`)
+  t.notOk(fs.existsSync(path.join(p.base, 'final')), 'nothing was written to the final path')
+  t.equal(fs.existsSync('/etc/systemd/system/diceroll@.service'), false, 'nor to the host\'s unit directory')
+  const removed = run(process.execPath, ['scripts/install-units.mjs', '--uninstall', '--destdir', stage, '--prefix', final, '--unit-dir', '/etc/systemd/system'])
+  t.equal(removed.status, 0, removed.stderr)
+  t.same(fs.readdirSync(path.join(stage, 'etc/systemd/system')), [])
+  t.notOk(fs.existsSync(root))
 })
