@@ -9,7 +9,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { builtFor, linked, readRelease, rebuild, releasesInUse, rollback, withLock } from './releases.mjs'
+import { builtFor, rebuild } from './rebuild.mjs'
+import { linked, readRelease, releasesInUse, rollback, withLock } from './releases.mjs'
 
 const USAGE = 'usage: diceroll-release list|rollback|rebuild [--no-systemctl]'
 const say = (message) => console.log(`diceroll-release: ${message}`)

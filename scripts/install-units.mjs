@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Puts the built app and its systemd units on this host as a new release (scripts/releases.mjs),
 // swapped in atomically; `--rollback` goes back to the previous one, `--uninstall` takes it all away.
-//   sudo npm run install-units -- [--prefix /opt/diceroll] [--node /usr/bin/node]
+//   sudo npm run install-units -- [--prefix /opt/diceroll] [--node /usr/bin/node] [--no-snapshot]
 //   sudo npm run install-units -- --prefix /opt/diceroll --rollback
 //   sudo npm run uninstall-units -- [--prefix /opt/diceroll]
 // Plain node, no dependencies: it must run where only node (and maybe npm) is installed.
@@ -26,6 +26,8 @@ const { values: opts } = parseArgs({
     destdir: { type: 'string', default: '' },
     uninstall: { type: 'boolean', default: false },
     rollback: { type: 'boolean', default: false },
+    // Run from the bundle: for a node that cannot make a startup snapshot.
+    'no-snapshot': { type: 'boolean', default: false },
   },
 })
 
@@ -69,7 +71,7 @@ function install () {
     const { id, dir } = startRelease(root, appVersion)
     try {
       writeRelease(dir, id, modules)
-      finishRelease({ root, prefix, id, dir, node, unitDir: path.resolve(opts['unit-dir']), version: appVersion, from: `install from ${source}` })
+      finishRelease({ root, prefix, id, dir, node, unitDir: path.resolve(opts['unit-dir']), version: appVersion, snapshot: !opts['no-snapshot'], from: `install from ${source}` })
       installUnits(root, id, unitDir)
     } catch (error) {
       for (const partial of [dir, path.join(root, 'releases', id)]) fs.rmSync(partial, { recursive: true, force: true })
@@ -94,8 +96,10 @@ function writeRelease (dir, id, modules) {
   fs.mkdirSync(path.join(dir, 'scripts'))
   for (const script of RELEASE_SCRIPTS) fs.copyFileSync(path.join(source, 'scripts', script), path.join(dir, 'scripts', script))
   // A startup snapshot starts only with the node binary that made it: make it with the one the
-  // units run. If that fails the launcher runs the bundle, slower and otherwise the same.
-  makeNodeBound({ dir, id, prefix, node, log })
+  // units run. Without one the launcher runs the bundle, slower: not an upgrade to swap in unasked.
+  if (!makeNodeBound({ dir, id, prefix, node, log, skip: opts['no-snapshot'] }) && !opts['no-snapshot']) {
+    throw new Error(`${node} made no working startup snapshot (the lines above say why); --no-snapshot installs a release that runs from the bundle`)
+  }
   // The sd_notify addon, as node-gyp built it at npm ci (not its object files).
   for (const addon of nativeAddons(source)) fs.cpSync(path.join(source, addon), path.join(dir, addon))
   for (const rel of modules) {

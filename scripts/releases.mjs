@@ -15,9 +15,7 @@ import { makeSnapshotAndLauncher } from './snapshot.mjs'
 export const SOCKETS = ['diceroll-listener.socket', 'diceroll.socket']
 export const UNITS = [...SOCKETS, 'diceroll.service', 'diceroll@.service', 'diceroll-rebuild.path', 'diceroll-rebuild.service']
 /** What a release keeps of scripts/: this file, its command line, and what remakes the snapshot. */
-export const RELEASE_SCRIPTS = ['releases.mjs', 'diceroll-release.mjs', 'snapshot.mjs', 'launchers.mjs', 'make-code-cache.cjs']
-/** Made for one node binary: a rebuild makes them again, everything else is copied. */
-const NODE_BOUND = ['dist/diceroll.blob', 'dist/diceroll-per-connection.blob', 'dist/.node', 'dist/diceroll', 'bin', 'release.json']
+export const RELEASE_SCRIPTS = ['releases.mjs', 'rebuild.mjs', 'diceroll-release.mjs', 'snapshot.mjs', 'launchers.mjs', 'make-code-cache.cjs']
 
 /** The release a link (`current`, `previous`) points at, or undefined. */
 export function linked (root, link = 'current') {
@@ -83,8 +81,8 @@ export function startRelease (root, version) {
 }
 
 /** The blobs and the launcher for `node`, the launcher naming the release's final directory. */
-export function makeNodeBound ({ dir, id, prefix, node, log }) {
-  return makeSnapshotAndLauncher({ out: path.join(dir, 'dist'), node, log, launcherDir: path.join(prefix, 'releases', id, 'dist') })
+export function makeNodeBound ({ dir, id, prefix, node, log, skip = false }) {
+  return makeSnapshotAndLauncher({ out: path.join(dir, 'dist'), node, log, skip, launcherDir: path.join(prefix, 'releases', id, 'dist') })
 }
 
 /**
@@ -92,9 +90,10 @@ export function makeNodeBound ({ dir, id, prefix, node, log }) {
  * DynamicUser= uid, renames it into place and checks that its launcher starts. Throws, having
  * removed the release, when it does not.
  */
-export function finishRelease ({ root, prefix, id, dir, node, unitDir, version, from }) {
+export function finishRelease ({ root, prefix, id, dir, node, unitDir, version, snapshot, from }) {
   const final = path.join(root, 'releases', id)
-  fs.writeFileSync(path.join(dir, 'release.json'), `${JSON.stringify({ name: 'diceroll', id, version, node, prefix, unitDir, made: new Date().toISOString(), from }, null, 2)}\n`)
+  const record = { name: 'diceroll', id, version, node, snapshot, prefix, unitDir, made: new Date().toISOString(), from }
+  fs.writeFileSync(path.join(dir, 'release.json'), `${JSON.stringify(record, null, 2)}\n`)
   fs.mkdirSync(path.join(dir, 'bin'), { recursive: true })
   const script = path.join(prefix, 'releases', id, 'scripts/diceroll-release.mjs')
   fs.writeFileSync(path.join(dir, 'bin/diceroll-release'), `#!/bin/sh\nexec ${shellQuote(node)} ${shellQuote(script)} "$@"\n`, { mode: 0o755 })
@@ -201,49 +200,6 @@ export function rollback ({ root, prefix, unitDir, systemd, log }) {
   swap({ root, id: target, systemd, log })
   prune({ root, prefix, log })
   return target
-}
-
-/** Whether dist/ holds blobs made by this very node binary (what the launcher checks). */
-export function builtFor (dist, node) {
-  let stamp, binary
-  try {
-    stamp = fs.statSync(path.join(dist, '.node'))
-    binary = fs.statSync(node)
-  } catch {
-    return false
-  }
-  if (stamp.dev === binary.dev && stamp.ino === binary.ino) return true
-  const text = stamp.size < 100 ? fs.readFileSync(path.join(dist, '.node'), 'utf8').trim() : ''
-  return text === `${binary.dev}:${binary.ino}:${binary.size}:${Math.floor(binary.mtimeMs / 1000)}`
-}
-
-/**
- * After the node binary changed: a new release, a copy of the current one with blobs made by
- * the new binary, swapped in like an install. A live release is never rewritten. Returns the
- * new release's id, or undefined when the current one already fits.
- */
-export function rebuild ({ root, prefix, systemd, log }) {
-  const current = linked(root)
-  if (current === undefined) throw new Error(`nothing installed in ${root} (no current link)`)
-  const { node, version, unitDir } = readRelease(root, current)
-  if (builtFor(path.join(root, 'releases', current, 'dist'), node)) {
-    log(`releases/${current} was built by ${node}: nothing to rebuild`)
-    return undefined
-  }
-  const { id, dir } = startRelease(root, version)
-  try {
-    const from = path.join(root, 'releases', current)
-    const skipped = new Set(NODE_BOUND.map((rel) => path.join(from, rel)))
-    fs.cpSync(from, dir, { recursive: true, filter: (p) => !skipped.has(p) })
-    if (!makeNodeBound({ dir, id, prefix, node, log })) throw new Error(`${node} made no working startup snapshot`)
-    finishRelease({ root, prefix, id, dir, node, unitDir, version, from: `rebuild of ${current} for a changed ${node}` })
-  } catch (error) {
-    fs.rmSync(dir, { recursive: true, force: true })
-    throw new Error(`rebuild failed, releases/${current} stays current: ${error.message}`)
-  }
-  swap({ root, id, systemd, log })
-  prune({ root, prefix, log })
-  return id
 }
 
 /** The services run as a DynamicUser= uid that owns nothing: files only root could read would not start. */

@@ -1,11 +1,11 @@
 // A failed install (scripts/install-units.mjs) leaves the running release as it was and says
-// what failed in one line: a --node that is not node, units that cannot be written after the
+// what failed in one line: a --node that is not node or makes no snapshot, units that cannot be written after the
 // whole release was, another install holding the prefix. A stale lock does not block; --destdir
 // stages a prefix for another root.
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
-import { makePrefix, run } from './fixtures/install.js'
+import { makePrefix, run, startKind } from './fixtures/install.js'
 
 // Each install builds two startup snapshots, seconds each on a busy machine.
 t.setTimeout(180_000)
@@ -32,6 +32,15 @@ t.test('a failed install leaves the running release as it was, and says what fai
   t.equal(unitsBlocked.status, 1)
   t.match(unitsBlocked.stderr, new RegExp(`^install-units: install failed, releases/${current} stays current: EEXIST: file already exists, mkdir '${blocked}'\\n$`))
 
+  // A node that runs but cannot build a startup snapshot: the release would only be slower.
+  const noSnapshots = path.join(p.base, 'bin/node')
+  fs.mkdirSync(path.dirname(noSnapshots))
+  fs.writeFileSync(noSnapshots, `#!/bin/sh\nfor arg; do [ "$arg" = --build-snapshot ] && { echo 'error: no snapshots here' >&2; exit 1; }; done\nexec ${process.execPath} "$@"\n`, { mode: 0o755 })
+  const slower = p.install('--node', noSnapshots)
+  t.equal(slower.status, 1)
+  t.equal(slower.stderr, `install-units: install failed, releases/${current} stays current: ${noSnapshots} made no working startup snapshot (the lines above say why); --no-snapshot installs a release that runs from the bundle\n`)
+  t.match(slower.stdout, 'no startup snapshot diceroll.blob, the launcher will run launch.cjs: error: no snapshots here\n')
+
   fs.writeFileSync(path.join(p.prefix, '.lock'), String(process.pid))
   const locked = p.install()
   t.equal(locked.status, 1)
@@ -45,6 +54,11 @@ t.test('a failed install leaves the running release as it was, and says what fai
   t.equal(noPrevious.status, 1)
   t.equal(noPrevious.stderr, `diceroll-release: no previous release to roll back to (${p.prefix}/previous does not exist)\n`)
   t.equal(p.linked(), current)
+  // Asked for, a release without a snapshot installs, and the rebuild leaves it so.
+  const bundled = p.install('--node', noSnapshots, '--no-snapshot')
+  t.equal(bundled.status, 0, bundled.stderr)
+  t.equal(await startKind(t, p.prefix), 'bundle+code-cache')
+  t.equal(p.release('rebuild').stdout, `diceroll-release: releases/${p.linked()} was installed with --no-snapshot: nothing to rebuild\n`)
 })
 
 t.test('--destdir stages the whole prefix for another root, and touches nothing outside it', async (t) => {
@@ -52,7 +66,7 @@ t.test('--destdir stages the whole prefix for another root, and touches nothing 
   const stage = path.join(p.base, 'stage')
   // The final prefix does not exist on this host: the staged release cannot run from it yet.
   const final = path.join(p.base, 'final/opt/diceroll')
-  const staged = run(process.execPath, ['scripts/install-units.mjs', '--destdir', stage, '--prefix', final, '--unit-dir', '/etc/systemd/system'])
+  const staged = run(process.execPath, ['scripts/install-units.mjs', '--destdir', stage, '--prefix', final, '--unit-dir', '/etc/systemd/system', '--no-snapshot'])
   t.equal(staged.status, 0, staged.stderr)
   const root = path.join(stage, final)
   const id = path.basename(fs.readlinkSync(path.join(root, 'current')))
