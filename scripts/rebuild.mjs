@@ -23,6 +23,26 @@ export function builtFor (dist, node) {
 }
 
 /**
+ * The path unit fires when dpkg renames the new node into place, and Debian's node comes with
+ * its libnode in another file, which may not be unpacked yet: blobs made from the mix would be
+ * refused by the finished pair. So wait until no dpkg runs (for at most `seconds`).
+ */
+function waitForDpkg (log, seconds = 600) {
+  const deadline = Date.now() + seconds * 1000
+  let said = false
+  for (;;) {
+    // /proc/PID/stat: "PID (comm) STATE …"; a zombie (Z) has finished.
+    const pid = fs.readdirSync('/proc').find((entry) => {
+      try { return /^\d+$/.test(entry) && / \(dpkg\) [^Z]/.test(fs.readFileSync(`/proc/${entry}/stat`, 'utf8')) } catch { return false }
+    })
+    if (pid === undefined || Date.now() >= deadline) return
+    if (!said) log(`waiting for dpkg (pid ${pid}) to finish`)
+    said = true
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000)
+  }
+}
+
+/**
  * After the node binary changed: a new release, a copy of the current one with blobs made by
  * the new binary, swapped in like an install. A live release is never rewritten. Returns the
  * new release's id, or undefined when the current one already fits.
@@ -39,6 +59,7 @@ export function rebuild ({ root, prefix, systemd, log }) {
     log(`releases/${current} was built by ${node}: nothing to rebuild`)
     return undefined
   }
+  waitForDpkg(log)
   const { id, dir } = startRelease(root, version)
   try {
     const from = path.join(root, 'releases', current)

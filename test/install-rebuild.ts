@@ -2,6 +2,7 @@
 // that made it, so once the host's node is replaced the launcher falls back to the bundle.
 // diceroll-rebuild.service runs `diceroll-release rebuild`, here run directly: it makes a new
 // release with blobs for the new binary and swaps it in, never rewriting the live one.
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
@@ -33,8 +34,16 @@ t.test('after the node binary changes, rebuild makes a new release for it and sw
   t.match(p.release('list').stdout, new RegExp(`^${a}  \\S+  current  blobs not made by ${node}\\n$`))
   const oldStamp = fs.statSync(path.join(p.prefix, 'releases', a, 'dist/.node'))
 
+  // While dpkg runs (Debian's node and its libnode are two files), the rebuild waits for it.
+  const dpkg = path.join(p.base, 'dpkg')
+  fs.copyFileSync('/bin/sleep', dpkg)
+  fs.chmodSync(dpkg, 0o755)
+  const unpacking = spawn(dpkg, ['2'], { stdio: 'ignore' })
+  t.teardown(() => { unpacking.kill() })
   const rebuilt = p.release('rebuild')
   t.equal(rebuilt.status, 0, rebuilt.stderr)
+  t.match(rebuilt.stdout, /^diceroll-release: waiting for dpkg \(pid \d+\) to finish\n/)
+  t.match(fs.readFileSync(`/proc/${unpacking.pid}/stat`, 'utf8'), / \(dpkg\) Z /, 'and built once dpkg had ended (not reaped yet: this process was blocked too)')
   const b = p.linked() ?? ''
   t.not(b, a, 'a new release')
   t.equal(p.linked('previous'), a)
