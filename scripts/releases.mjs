@@ -190,7 +190,7 @@ export function prune ({ root, prefix, log }) {
   }
 }
 
-/** Back to `previous` (which becomes the new `previous`'s target: a second rollback undoes it). */
+/** Makes `previous` current and the replaced release `previous`: a second rollback undoes the first. */
 export function rollback ({ root, prefix, unitDir, systemd, log }) {
   const target = linked(root, 'previous')
   if (target === undefined) throw new Error(`no previous release to roll back to (${path.join(root, 'previous')} does not exist)`)
