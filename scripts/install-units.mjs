@@ -45,7 +45,10 @@ const systemd = !opts.destdir && fs.existsSync('/run/systemd/system')
 
 try {
   if (opts.uninstall) uninstall()
-  else if (opts.rollback) withLock(root, () => log(`rolled back to releases/${rollback({ root, prefix, unitDir, systemd, log })}`))
+  else if (opts.rollback) {
+    if (!fs.existsSync(path.join(root, 'releases'))) fail(`nothing installed in ${root} (no releases/): nothing to roll back`)
+    withLock(root, () => log(`rolled back to releases/${rollback({ root, prefix, unitDir, systemd, log })}`))
+  }
   else install()
 } catch (error) {
   fail(error.message)
