@@ -111,6 +111,6 @@ times slower in a process whose snapshot build ran the tick queue, and every bui
 \`nextTick\` without a snapshot or after a build that ran no tick, ~300 ns after a build that ran
 100. The snapshot saves ~18 ms per start, so it pays up to a few thousand requests per start; a
 listener that stays up for far more (no idle exit, steady traffic) spends less CPU started from
-the bundle: \`ExecStart=/usr/bin/node PREFIX/dist/launch.cjs --mode=listener ...\` in a drop-in
+the bundle: \`ExecStart=/usr/bin/node PREFIX/current/dist/launch.cjs --mode=listener ...\` in a drop-in
 (docs/deployment.md).
 `

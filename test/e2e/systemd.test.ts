@@ -19,7 +19,7 @@ import { prepareHost, Vm } from './lib/vm.js'
 const LISTENER = 5000
 const PER_CONNECTION = 5001
 const SOCKETS = 'diceroll-listener.socket diceroll.socket'
-const UNIT_FILES = ['diceroll-listener.socket', 'diceroll.socket', 'diceroll.service', 'diceroll@.service']
+const UNIT_FILES = ['diceroll-listener.socket', 'diceroll.socket', 'diceroll.service', 'diceroll@.service', 'diceroll-rebuild.path', 'diceroll-rebuild.service']
 const ROLL = /^\{(?:"dice":"[^"]+","rolls":\[[\d,]+\],)?"result":\d+\}$/
 const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
   const started = Date.now()
@@ -66,10 +66,10 @@ t.test('boot the VM and install with the documented command', async (t) => {
   await timed('mount node, npm and the project', () => mountPayload(vm))
   const out = await timed(`guest: ${INSTALL}`, () => vm.sh(`cd ${GUEST_SRC} && ${INSTALL}`))
   t.match(out, `systemctl enable --now ${SOCKETS}`, 'the install tells what to type next')
-  t.match(await vm.sh('systemctl cat diceroll.service'), /ExecStart=\/opt\/diceroll\/dist\/diceroll --mode=listener/)
+  t.match(await vm.sh('systemctl cat diceroll.service'), /ExecStart=\/opt\/diceroll\/current\/dist\/diceroll --mode=listener/)
   // The install made the startup snapshot with the guest's node, and the launcher execs that node.
-  t.match(await vm.sh('cat /opt/diceroll/dist/diceroll'), /^node='\/usr\/local\/bin\/node'$/m)
-  t.match(await vm.sh('test -s /opt/diceroll/dist/diceroll.blob && echo blob'), /^blob$/m)
+  t.match(await vm.sh('cat /opt/diceroll/current/dist/diceroll'), /^node='\/usr\/local\/bin\/node'$/m)
+  t.match(await vm.sh('test -s /opt/diceroll/current/dist/diceroll.blob && echo blob'), /^blob$/m)
   await vm.sh(`systemctl enable --now ${SOCKETS}`)
 })
 
