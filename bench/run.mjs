@@ -94,7 +94,7 @@ for (let i = 0; packages.time && i < plan.rssSamples; i++) {
 if (packages.time) progress(`peak RSS per instance, ${plan.rssSamples} sample${plan.rssSamples > 1 ? 's' : ''} each`)
 
 // When and under what load it was measured: a redraw (bench/report.mjs) must not restamp them.
-const results = { measuredAt: new Date().toISOString(), loadavg: loadavg(), quick, plan, packages, variants: v, pcList, coldList, warmList, pc, cold, warm, rss }
+const results = { measuredAt: new Date().toISOString(), loadavg: loadavg(), node: { version: process.version, execPath: process.execPath }, quick, plan, packages, variants: v, pcList, coldList, warmList, pc, cold, warm, rss }
 // The raw figures, for a look behind the tables; `node bench/report.mjs` redraws from them.
 writeFileSync(join(work, 'results.json'), JSON.stringify(results))
 progress('measured')
