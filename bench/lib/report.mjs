@@ -5,6 +5,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { crossovers, DAY, describeRate, IDLE_S, models, SAMPLE_RATES } from './cost.mjs'
 import { HOW_IT_WORKS } from './explainer.mjs'
+import { LEVERS } from './levers.mjs'
 import { costInputs, figures } from './figures.mjs'
 import { fmt, fmtRange, fmtWithRange } from './stats.mjs'
 
@@ -49,7 +50,7 @@ export function writeReport(results, { outDir, command }) {
   })), '')
   md.push('`--no-rehash-snapshot` is shipped for per-connection instances only (their own blob, chosen by the', 'launcher): it fixes the hash seed of every such instance to the one drawn when the blob was built; why', 'that is acceptable for one bounded request per process, and not for the listener: below, step 7.', '')
 
-  md.push(HOW_IT_WORKS, '')
+  md.push(HOW_IT_WORKS, '', LEVERS, '')
   md.push('## Listener (Accept=no)', '', '### Cold start: the first response of a process that was not running', '')
   md.push('A fresh `systemd-socket-activate` per sample: connect → whole response of the first request.', '')
   md.push(table(['implementation', 'first response ms', '× `node -e 0`', 'CPU ms to serve it', 'RSS idle after it, MB'], results.coldList.map((v) => {
