@@ -8,12 +8,12 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import { activate, liveChildren } from './lib/activate.mjs'
+import { activate } from './lib/activate.mjs'
 import { requestOnce } from './lib/client.mjs'
 import { peakRssMb, peakRssOfCommand } from './lib/inetd.mjs'
-import { burst, runOnce } from './lib/measure.mjs'
+import { burst, runOnce, treeCpuMs } from './lib/measure.mjs'
 import { pinned, SERVER_CORE, wrk } from './lib/load.mjs'
-import { childrenGone, cpuMs } from './lib/proc.mjs'
+import { childrenGone } from './lib/proc.mjs'
 import { median } from './lib/stats.mjs'
 
 const option = (name, fallback) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
@@ -78,7 +78,6 @@ if (rss) {
 async function warmAb() {
   const seconds = option('seconds', 2)
   const journal = process.argv.includes('--journal')
-  const cpu = async (pid) => (await cpuMs(pid)).self + (await Promise.all((await liveChildren(pid)).map(cpuMs))).reduce((sum, c) => sum + c.self, 0)
   const servers = []
   for (const v of list) {
     const act = await activate(pinned([...v.argv, '--mode=listener'], SERVER_CORE), { journal, log: join(logDir, `${v.name}-warm.log`) })
@@ -87,9 +86,9 @@ async function warmAb() {
     await wrk(act.port, { connections: 16, seconds: 1 })
   }
   const perRequest = async (act, newConnection) => {
-    const before = await cpu(act.pid)
+    const before = await treeCpuMs(act.pid)
     const { requests } = await wrk(act.port, { connections: 16, seconds, newConnection })
-    return ((await cpu(act.pid)) - before) * 1000 / requests
+    return ((await treeCpuMs(act.pid)) - before) * 1000 / requests
   }
   try {
     for (let round = 0; round < rounds; round++) {

@@ -38,8 +38,9 @@ export function runOnce(argv) {
 }
 
 /**
- * Accept=yes under systemd-socket-activate --accept (--inetd unless the variant says no). Per variant and concurrency:
- * latencies, requests/s per round, CPU ms per request (from the reaped children's CPU time).
+ * Accept=yes under systemd-socket-activate --accept (--inetd unless the variant says no). Per
+ * variant and concurrency: latencies, requests/s per round, CPU ms per request (from the reaped
+ * children's CPU time).
  */
 export async function perConnection({ list, nodeStart, rounds, counts, logDir, progress }) {
   const results = { nodeStart: { latencies: [], roundMedians: [] } }
@@ -162,7 +163,7 @@ export async function listenerWarm({ list, rounds, counts, seconds, warmUp, logD
  * A long-lived server's own CPU ms: its process and the ones it started (the app behind
  * systemd-socket-proxyd is the proxy's child), which a per-request figure must both count.
  */
-async function treeCpuMs(pid) {
+export async function treeCpuMs(pid) {
   let total = (await cpuMs(pid)).self
   for (const child of await liveChildren(pid)) total += (await cpuMs(child)).self
   return total
