@@ -31,7 +31,7 @@ export function variants(root, work, { proxyPort }) {
     // fd 3 (no StandardInput=socket), since its logger writes to stdout.
     fastify: { label: 'stock Fastify 5, `fastify({ logger: true })`', argv: [node, join(servers, 'stock-fastify.cjs')], inetd: false },
     fastifyQuiet: { label: 'stock Fastify 5, no logger', argv: [node, join(servers, 'stock-fastify.cjs'), '--no-logger'], inetd: false },
-    proxyd: { label: 'stock Fastify 5 (`logger: true`) behind `systemd-socket-proxyd --exit-idle-time=30s`', argv: ['/bin/bash', join(servers, 'behind-proxyd.sh'), String(proxyPort), node, join(servers, 'stock-fastify.cjs')] },
+    proxyd: { label: 'stock Fastify 5 (`logger: true`) behind `systemd-socket-proxyd --exit-idle-time=`', argv: ['/bin/bash', join(servers, 'behind-proxyd.sh'), String(proxyPort), node, join(servers, 'stock-fastify.cjs')] },
     flask: { short: 'Flask + werkzeug', label: 'Flask + werkzeug (the classic recipe)', argv: [PYTHON, join(servers, 'flask_dice.py')] },
   }
 }
