@@ -1,7 +1,8 @@
 // Starts programs the way systemd would: under systemd-socket-activate, on a free 127.0.0.1
 // port, with only the environment systemd passes (never NODE_EXTRA_CA_CERTS and friends).
-import { spawn } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { closeSync, fstatSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 
 /** What a systemd service sees, plus `extra`; nothing from our own environment leaks in. */
@@ -18,30 +19,48 @@ export async function freePort() {
 }
 
 /**
- * systemd-socket-activate -l 127.0.0.1:PORT [--accept --inetd] -- argv. Resolves once the
+ * systemd-socket-activate -l 127.0.0.1:PORT [--accept [--inetd]] -- argv. Resolves once the
  * socket accepts connections (the program itself starts only on the first connection).
- * `accept`: one process per connection on stdin (Accept=yes); otherwise the listener is fd 3.
+ * `accept`: one process per connection, on stdin (`inetd`, as StandardInput=socket) or as fd 3
+ * (the unit without StandardInput=socket, so stdout stays the log); otherwise the listener is
+ * fd 3. `journal`: JOURNAL_STREAM names the log pipe, as systemd sets it when stderr is the
+ * journal's stream, so a program that checks it with fstat(2) believes it.
  */
-export async function activate(argv, { accept = false, env = {}, log }) {
+export async function activate(argv, { accept = false, inetd = true, env = {}, journal = false, log }) {
   const port = await freePort()
-  const args = ['-l', `127.0.0.1:${port}`, ...(accept ? ['--accept', '--inetd'] : [])]
-  for (const [name, value] of Object.entries(env)) args.push('-E', `${name}=${value}`)
-  return serve(['systemd-socket-activate', ...args, '--', ...argv], port, log)
+  const args = ['-l', `127.0.0.1:${port}`, ...(accept ? ['--accept', ...(inetd ? ['--inetd'] : [])] : [])]
+  const command = (logStat) => {
+    const all = { ...env, ...(journal ? { JOURNAL_STREAM: `${logStat.dev}:${logStat.ino}` } : {}) }
+    return ['systemd-socket-activate', ...args, ...Object.entries(all).flatMap(([name, value]) => ['-E', `${name}=${value}`]), '--', ...argv]
+  }
+  return serve(command, port, log)
 }
 
 /** The program listening on a free port itself (`--port=`), as in standalone mode. */
 export async function standalone(argv, log) {
   const port = await freePort()
-  return serve([...argv, `--port=${port}`], port, log)
+  return serve(() => [...argv, `--port=${port}`], port, log)
 }
 
-/** Runs argv, which will listen on `port`, with a clean environment; resolves once it listens. */
-async function serve(argv, port, log) {
-  // stderr (the service's log lines) goes to a file, as it would go to the journal: a pipe
-  // read by this process would make the benchmark pay for it.
+/**
+ * Runs the command, which will listen on `port`, with a clean environment; resolves once it
+ * listens. stdout and stderr (the service's log lines) go into a pipe that another process (cat)
+ * reads into `log`, as journald reads a service's stream: a sink that costs a reader, as in
+ * production, without the benchmark process paying for it.
+ */
+async function serve(command, port, log) {
+  const fifo = `${log}.fifo`
+  rmSync(fifo, { force: true })
+  execFileSync('mkfifo', [fifo])
   const logFd = openSync(log, 'a')
-  const child = spawn(argv[0], argv.slice(1), { env: cleanEnv(), stdio: ['ignore', 'ignore', logFd] })
+  const reader = spawn('cat', [fifo], { stdio: ['ignore', logFd, 'ignore'] })
   closeSync(logFd)
+  const readerDone = new Promise((done) => reader.once('exit', done))
+  const sink = openSync(fifo, 'w') // returns once cat has the other end open
+  rmSync(fifo)
+  const argv = command(fstatSync(sink))
+  const child = spawn(argv[0], argv.slice(1), { env: cleanEnv(), stdio: ['ignore', sink, sink] })
+  closeSync(sink)
   const exited = new Promise((done) => child.once('exit', done))
   await waitListening(port, child)
   return {
@@ -49,18 +68,26 @@ async function serve(argv, port, log) {
     pid: child.pid,
     log: () => readFileSync(log, 'utf8').slice(-2000),
     async stop() {
+      // A program started by this one (the app behind systemd-socket-proxyd) goes first.
+      for (const pid of await liveChildren(child.pid)) process.kill(pid, 'SIGTERM')
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
       await exited
       clearTimeout(timer)
+      await readerDone
     },
   }
+}
+
+/** The pids of pid's children that are still running. */
+export async function liveChildren(pid) {
+  const list = await readFile(`/proc/${pid}/task/${pid}/children`, 'latin1').catch(() => '')
+  return list.trim() === '' ? [] : list.trim().split(' ').map(Number)
 }
 
 /** systemd-socket-activate prints "Listening on" before it listens; poll /proc instead. */
 export async function waitListening(port, child) {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`
-  const { readFile } = await import('node:fs/promises')
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`${child.spawnfile} exited with ${child.exitCode}`)
     const table = await readFile('/proc/net/tcp', 'latin1')
@@ -69,4 +96,3 @@ export async function waitListening(port, child) {
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after 2 s`)
 }
-

@@ -3,7 +3,8 @@
 // connection. Every call has a deadline; nothing here waits forever.
 import { connect } from 'node:net'
 
-const DEADLINE_MS = 10_000
+// Only a guard against a hang: sixteen starts at once on a busy 2-core machine took over 10 s.
+const DEADLINE_MS = 30_000
 
 /**
  * Connects, sends GET path with Connection: close, and resolves when the server closes the

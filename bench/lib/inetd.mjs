@@ -1,5 +1,5 @@
 // One per-connection instance run by hand under /usr/bin/time, the way systemd-socket-activate
-// --inetd would run it (the accepted connection as stdin), to read its peak RSS.
+// --accept would run it (the accepted connection as stdin, or as fd 3), to read its peak RSS.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -10,15 +10,15 @@ import { requestOnce } from './client.mjs'
 
 export const TIME = '/usr/bin/time'
 
-/** Peak RSS in MB of one instance serving one request. */
-export async function peakRssMb(argv) {
+/** Peak RSS in MB of one instance serving one request (on stdin, or `inetd: false` as fd 3). */
+export async function peakRssMb(argv, { inetd = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'diceroll-bench-'))
   const server = createServer({ pauseOnConnect: true })
   await new Promise((done) => server.listen({ host: '127.0.0.1', port: 0 }, done))
   try {
     const exited = new Promise((resolve, reject) => {
       server.once('connection', (socket) => {
-        const child = spawn(TIME, ['-f', '%M', '-o', join(dir, 'time'), ...argv], { env: cleanEnv(), stdio: [socket, 'ignore', 'ignore'] })
+        const child = spawn(TIME, ['-f', '%M', '-o', join(dir, 'time'), ...argv], { env: cleanEnv(), stdio: inetd ? [socket, 'ignore', 'ignore'] : ['ignore', 'ignore', 'ignore', socket] })
         socket.destroy() // the child has its own copy of the connection
         child.once('error', reject)
         child.once('exit', resolve)

@@ -2,7 +2,7 @@
 // round), so slow drifts of a shared machine hit every variant alike.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { activate, cleanEnv, standalone } from './activate.mjs'
+import { activate, cleanEnv, liveChildren, standalone } from './activate.mjs'
 import { keepAliveSeries, requestOnce } from './client.mjs'
 import { pinned, SERVER_CORE, wrk } from './load.mjs'
 import { childrenGone, cpuMs, rssMb } from './proc.mjs'
@@ -38,14 +38,15 @@ export function runOnce(argv) {
 }
 
 /**
- * Accept=yes under systemd-socket-activate --accept --inetd. Per variant and concurrency:
- * latencies, requests/s per round, CPU ms per request (from the reaped children's CPU time).
+ * Accept=yes under systemd-socket-activate --accept (--inetd unless the variant says no). Per
+ * variant and concurrency: latencies, requests/s per round, CPU ms per request (from the reaped
+ * children's CPU time).
  */
 export async function perConnection({ list, nodeStart, rounds, counts, logDir, progress }) {
   const results = { nodeStart: { latencies: [], roundMedians: [] } }
   const running = []
   for (const variant of list) {
-    const act = await activate(variant.argv, { accept: true, log: join(logDir, `per-connection-${variant.key}.log`) })
+    const act = await activate(variant.argv, { accept: true, inetd: variant.inetd ?? true, log: join(logDir, `per-connection-${variant.key}.log`) })
     running.push({ variant, act })
     results[variant.key] = {}
     for (const c of variant.concurrency) results[variant.key][c] = { latencies: [], roundMedians: [], rps: [], cpuMs: [] }
@@ -90,11 +91,11 @@ export async function listenerCold({ list, rounds, logDir, progress }) {
       try {
         const { ms, status } = await requestOnce(act.port)
         if (status !== 200) throw new Error(`${variant.key}: status ${status}`)
-        const cpu = await cpuMs(act.pid)
+        const cpu = await treeCpuMs(act.pid)
         await sleep(200)
         results[variant.key].firstMs.push(ms)
-        results[variant.key].cpuMs.push(cpu.self)
-        results[variant.key].idleRss.push((await rssMb(act.pid)).rss)
+        results[variant.key].cpuMs.push(cpu)
+        results[variant.key].idleRss.push((await treeRssMb(act.pid)).rss)
       } finally {
         await act.stop()
       }
@@ -116,7 +117,7 @@ export async function listenerWarm({ list, rounds, counts, seconds, warmUp, logD
   for (const variant of list) {
     const log = join(logDir, `listener-warm-${variant.key}.log`)
     const argv = pinned(variant.argv, SERVER_CORE)
-    const act = variant.standalone ? await standalone(argv, log) : await activate(argv, { log })
+    const act = variant.standalone ? await standalone(argv, log) : await activate(argv, { log, journal: variant.journal })
     running.push({ variant, act })
     results[variant.key] = { latencies: [], roundMedians: [], keepAliveRps: [], keepAliveCpuMs: [], newConnRps: [], newConnCpuMs: [], rss: NaN, peakRss: NaN }
     // Start it, and in a full run give V8 a second of wrk to optimise the hot paths, which takes
@@ -126,10 +127,10 @@ export async function listenerWarm({ list, rounds, counts, seconds, warmUp, logD
   }
   // The server's own CPU time for what wrk sent: the robust figure on a shared machine.
   const measured = async (act, load) => {
-    const before = await cpuMs(act.pid)
+    const before = await treeCpuMs(act.pid)
     const { requests, seconds: took } = await load()
-    const after = await cpuMs(act.pid)
-    return { rps: requests / took, cpuMs: (after.self - before.self) / requests }
+    const after = await treeCpuMs(act.pid)
+    return { rps: requests / took, cpuMs: (after - before) / requests }
   }
   try {
     for (let round = 0; round < rounds; round++) {
@@ -151,11 +152,27 @@ export async function listenerWarm({ list, rounds, counts, seconds, warmUp, logD
       }
       progress(`listener warm round ${round + 1}/${rounds}`)
     }
-    for (const { variant, act } of running) Object.assign(results[variant.key], await rssMb(act.pid).then(({ rss, peak }) => ({ rss, peakRss: peak })))
+    for (const { variant, act } of running) Object.assign(results[variant.key], await treeRssMb(act.pid).then(({ rss, peak }) => ({ rss, peakRss: peak })))
   } finally {
     for (const { act } of running) await act.stop()
   }
   return results
+}
+
+/**
+ * A long-lived server's own CPU ms: its process and the ones it started (the app behind
+ * systemd-socket-proxyd is the proxy's child), which a per-request figure must both count.
+ */
+export async function treeCpuMs(pid) {
+  let total = (await cpuMs(pid)).self
+  for (const child of await liveChildren(pid)) total += (await cpuMs(child)).self
+  return total
+}
+
+/** RSS now and at its peak of a server and the processes it started, summed, in MB. */
+async function treeRssMb(pid) {
+  const all = await Promise.all([pid, ...(await liveChildren(pid))].map((p) => rssMb(p)))
+  return { rss: all.reduce((sum, m) => sum + m.rss, 0), peak: all.reduce((sum, m) => sum + m.peak, 0) }
 }
 
 async function series(count, one) {

@@ -5,13 +5,18 @@ import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { crossovers, DAY, describeRate, IDLE_S, models, SAMPLE_RATES } from './cost.mjs'
 import { HOW_IT_WORKS } from './explainer.mjs'
+import { LEVERS } from './levers.mjs'
 import { costInputs, figures } from './figures.mjs'
 import { fmt, fmtRange, fmtWithRange } from './stats.mjs'
 
 const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
 const x = (value) => `${fmt(value, 2)}×`
 /** A goal's ratio, with a third decimal where two would round it onto its limit. */
-const goalX = (g) => (Number(g.value.toFixed(2)) === g.limit ? `${fmt(g.value, 3)}×` : x(g.value))
+const goalX = (g) => (Number.isNaN(g.value) ? '–' : Number(g.value.toFixed(2)) === g.limit ? `${fmt(g.value, 3)}×` : x(g.value))
+const us = (ms) => `${fmt(ms * 1000, 1)} µs`
+const goalMet = (g) => (Number.isNaN(g.value) ? 'not measured' : g.met ? 'yes' : '**no**')
+/** The Node every Node variant ran on (results from before it was recorded: this one). */
+const nodeOf = (results) => results.node ?? { version: process.version, execPath: process.execPath }
 
 export function writeReport(results, { outDir, command }) {
   const f = figures(results)
@@ -22,7 +27,8 @@ export function writeReport(results, { outDir, command }) {
   md.push(machine(results), '')
   md.push('Every child gets a clean environment (only what systemd passes). Variants are interleaved', 'round by round; figures are medians over all samples, with the min–max of the per-round', 'medians in parentheses. Latency is connect → whole response on 127.0.0.1, measured by a raw-socket', 'client in the benchmark process. Warm throughput is measured by wrk in its own process, pinned to', 'core 1 with the server pinned to core 0, so the server and not the load generator is the limit.', 'CPU per request comes from the kernel\'s accounting of the processes (10 ms ticks, summed over', 'many requests); on a shared machine it is steadier than any throughput figure.', '')
 
-  md.push('## Goals', '', table(['goal', 'achieved', 'met'], f.goals.map((g) => [g.goal, goalX(g), g.met ? 'yes' : '**no**'])), '')
+  md.push('## Goals', '', `Issue #13's goals, on Node ${nodeOf(results).version}; each ratio is of two figures measured side by side in this run.`, '')
+  md.push(table(['goal', 'achieved', 'met'], f.goals.map((g) => [g.goal, goalX(g), goalMet(g)])), '')
 
   md.push('## Per-connection (Accept=yes)', '')
   md.push('`systemd-socket-activate --accept --inetd`: one process per connection, the connection on stdin.', `Floor: \`node -e 0\` starts and exits in ${fmtWithRange(f.nodeMs, pc.nodeStart.roundMedians)} ms; its peak RSS is ${fmt(f.nodeRss)} MB.`, '')
@@ -44,7 +50,7 @@ export function writeReport(results, { outDir, command }) {
   })), '')
   md.push('`--no-rehash-snapshot` is shipped for per-connection instances only (their own blob, chosen by the', 'launcher): it fixes the hash seed of every such instance to the one drawn when the blob was built; why', 'that is acceptable for one bounded request per process, and not for the listener: below, step 7.', '')
 
-  md.push(HOW_IT_WORKS, '')
+  md.push(HOW_IT_WORKS, '', LEVERS, '')
   md.push('## Listener (Accept=no)', '', '### Cold start: the first response of a process that was not running', '')
   md.push('A fresh `systemd-socket-activate` per sample: connect → whole response of the first request.', '')
   md.push(table(['implementation', 'first response ms', '× `node -e 0`', 'CPU ms to serve it', 'RSS idle after it, MB'], results.coldList.map((v) => {
@@ -52,6 +58,8 @@ export function writeReport(results, { outDir, command }) {
     return [c.label, fmtRange(cold[v.key].firstMs), x(c.firstMs / f.nodeMs), fmt(c.cpuMs, 0), fmt(c.idleRss)]
   })), '')
   md.push('### Warm: one long-lived process', '')
+  md.push('Every server\'s stdout and stderr go into a pipe that another process (`cat`) empties into a file, as journald reads a service\'s stream, so the request log line (diceroll at info, stock Fastify\'s two lines per request) costs its writes. The journal row sets `JOURNAL_STREAM` to that pipe\'s device and inode, as systemd does when stderr is the journal: a logger that checks it with fstat(2) prefixes each line with its syslog level (`<6>`); a build without that check shows no difference there.', '')
+  md.push('The peers are what a Node user would run instead, from node_modules: Fastify 5 as its docs write it (`fastify({ logger: true })`, one route), the same without a logger, and, for the listener, that app unchanged behind `systemd-socket-proxyd --exit-idle-time=`, the recipe for idle exit without touching the app (an hour here: under systemd-socket-activate an exited proxy is not started again): its figures are the proxy\'s and the app\'s processes together (CPU and RSS summed). Its cold start waits until the app listens before the proxy starts (bench/servers/behind-proxyd.sh), the best the recipe gives; with a plain Type=simple app unit systemd starts the proxy at once and the first connection can be refused.', '')
   if (warm === undefined) {
     md.push('> Not measured: wrk (Debian package `wrk`) is not installed.', '')
   } else {
@@ -68,7 +76,7 @@ export function writeReport(results, { outDir, command }) {
   if (!results.packages.flask) md.push('> The Flask rows are skipped: python3-flask is not installed and could not be installed.', '')
   const markdown = `${md.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`
   writeFileSync(join(outDir, 'benchmarks.md'), markdown)
-  return { markdown, summary: summary(f), headline: headline(f) }
+  return { markdown, summary: summary(f, nodeOf(results)), headline: headline(f, nodeOf(results)) }
 }
 
 /** The few figures README.md shows, between its bench:headline markers. */
@@ -78,27 +86,31 @@ export function updateReadme(file, text) {
   if (updated !== readme) writeFileSync(file, updated)
 }
 
-function headline(f) {
+function headline(f, node) {
   const d = f.perConnection.diceroll
-  const fl = f.perConnection.flask
-  const cell = (value, unit, base) => `${fmt(value, unit === 'req/s' ? 0 : 1)} ${unit}${base ? ` (${x(value / base)})` : ''}`
-  const flask = (get) => (fl && f.listenerCold.flask ? get() : 'not measured')
+  const peer = f.perConnection.fastify
+  const cell = (value, unit, base) => (Number.isNaN(value) || value === undefined ? 'not measured' : `${unit === 'µs' ? us(value) : `${fmt(value, unit === 'req/s' ? 0 : 1)} ${unit}`}${base ? ` (${x(value / base)})` : ''}`)
   const rows = [
-    ['per-connection: one request, p50', cell(d.p50, 'ms', f.nodeMs), flask(() => cell(fl.p50, 'ms', f.nodeMs)), `\`node -e 0\`: ${fmt(f.nodeMs)} ms`],
-    ['per-connection: CPU per request', cell(d.cpuMs, 'ms'), flask(() => cell(fl.cpuMs, 'ms')), `bare \`node:net\`: ${fmt(f.perConnection.net.cpuMs)} ms`],
-    ['per-connection: peak RSS per instance', cell(d.rssMb, 'MB', f.nodeRss), flask(() => cell(fl.rssMb, 'MB', f.nodeRss)), `\`node -e 0\`: ${fmt(f.nodeRss)} MB`],
-    ['listener: cold first response', cell(f.listenerCold.diceroll.firstMs, 'ms', f.nodeMs), flask(() => cell(f.listenerCold.flask.firstMs, 'ms', f.nodeMs)), `bare \`node:http\`: ${fmt(f.listenerCold.http.firstMs)} ms`],
-    ...(f.listenerWarm.diceroll ? warmRows(f, cell, flask) : [['listener: warm', 'not measured (no wrk)', '', '']]),
+    ['per-connection: one request, p50', cell(d.p50, 'ms', f.nodeMs), cell(peer?.p50, 'ms', f.nodeMs), `\`node -e 0\`: ${fmt(f.nodeMs)} ms`],
+    ['per-connection: peak RSS per instance', cell(d.rssMb, 'MB', f.nodeRss), cell(peer?.rssMb, 'MB', f.nodeRss), `\`node -e 0\`: ${fmt(f.nodeRss)} MB`],
+    ['listener: cold first response', cell(f.listenerCold.diceroll.firstMs, 'ms', f.nodeMs), cell(f.listenerCold.fastify?.firstMs, 'ms', f.nodeMs), `\`node -e 0\`: ${fmt(f.nodeMs)} ms`],
+    ...(f.listenerWarm.diceroll ? warmRows(f, cell) : [['listener: warm', 'not measured (no wrk)', '', '']]),
   ]
-  return table(['measured by `npm run bench` (2 cores)', 'diceroll (`dist/diceroll`)', 'Flask + werkzeug, the classic recipe', 'floor'], rows)
+  return table([`measured by \`npm run bench\` (2 cores, Node ${node.version})`, 'diceroll (`dist/diceroll`)', 'stock Fastify 5, `logger: true`', 'floor'], rows)
 }
 
-function warmRows(f, cell, flask) {
-  const { diceroll, http } = f.listenerWarm
-  return [
-    ['listener: warm, keep-alive', cell(diceroll.keepAliveRps, 'req/s', http.keepAliveRps), 'closes every connection', `bare \`node:http\`: ${fmt(http.keepAliveRps, 0)} req/s`],
-    ['listener: warm, new connection each', cell(diceroll.newConnRps, 'req/s', http.newConnRps), flask(() => cell(f.listenerWarm.flask.newConnRps, 'req/s', http.newConnRps)), `bare \`node:http\`: ${fmt(http.newConnRps, 0)} req/s`],
+function warmRows(f, cell) {
+  const { diceroll, http, fastify, proxyd } = f.listenerWarm
+  const rows = [
+    ['listener: warm keep-alive, CPU per request (log on)', cell(diceroll.keepAliveCpuMs, 'µs', http.keepAliveCpuMs), cell(fastify?.keepAliveCpuMs, 'µs', http.keepAliveCpuMs), `bare \`node:http\`: ${fmt(http.keepAliveCpuMs * 1000, 1)} µs`],
+    ['listener: warm keep-alive, req/s on one core', cell(diceroll.keepAliveRps, 'req/s', http.keepAliveRps), cell(fastify?.keepAliveRps, 'req/s', http.keepAliveRps), `bare \`node:http\`: ${fmt(http.keepAliveRps, 0)} req/s`],
+    ['listener: warm new connection each, CPU per request', cell(diceroll.newConnCpuMs, 'µs', http.newConnCpuMs), cell(fastify?.newConnCpuMs, 'µs', http.newConnCpuMs), `bare \`node:http\`: ${fmt(http.newConnCpuMs * 1000, 1)} µs`],
   ]
+  if (proxyd) {
+    const cold = f.listenerCold.proxyd
+    rows.push(['idle exit: native activation vs the stock app behind `systemd-socket-proxyd`: cold first response / keep-alive CPU per request', `${fmt(f.listenerCold.diceroll.firstMs)} ms / ${us(diceroll.keepAliveCpuMs)}`, `${cold ? fmt(cold.firstMs) : '–'} ms / ${us(proxyd.keepAliveCpuMs)} (proxy + app)`, ''])
+  }
+  return rows
 }
 
 function costSection(f) {
@@ -147,19 +159,28 @@ function machine(results) {
   }
   return [
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 0)} GiB, Linux ${release()};`,
-    `Node ${process.version}; ${safe('systemd-socket-activate', ['--version'])}; ${results.packages.flask ? `Flask/werkzeug ${results.packages.flaskVersion}` : 'no Flask'};`,
+    `Node ${nodeOf(results).version} (\`${nodeOf(results).execPath}\`, every Node variant); ${safe('systemd-socket-activate', ['--version'])}; ${results.packages.flask ? `Flask/werkzeug ${results.packages.flaskVersion}` : 'no Flask'};`,
     `load average at the end ${(results.loadavg ?? loadavg()).map((l) => l.toFixed(2)).join(' ')} (other work on the machine shows up as wider ranges).`,
   ].join('\n')
 }
 
-function summary(f) {
+function summary(f, node) {
   const d = f.perConnection.diceroll
+  const peers = [['fastify', 'stock Fastify (logger: true)'], ['fastifyQuiet', 'stock Fastify, no logger'], ['proxyd', 'stock Fastify behind systemd-socket-proxyd']]
+  const warmPeer = (key, name) => {
+    const w = f.listenerWarm[key]
+    const c = f.listenerCold[key]
+    const p = f.perConnection[key]
+    return `${name}: ${p ? `per-connection p50 ${fmt(p.p50)} ms, ` : ''}cold ${c ? fmt(c.firstMs) : '–'} ms${w ? `, keep-alive ${fmt(w.keepAliveCpuMs * 1000, 1)} CPU µs/req, new connection ${fmt(w.newConnCpuMs * 1000, 1)}` : ''}`
+  }
   const lines = [
+    `Node ${node.version} (${node.execPath})`,
     `node -e 0: ${fmt(f.nodeMs)} ms, ${fmt(f.nodeRss)} MB`,
     `per-connection diceroll: p50 ${fmt(d.p50)} ms (${x(d.p50 / f.nodeMs)}), ${fmt(d.cpuMs)} CPU ms/req, peak RSS ${fmt(d.rssMb)} MB (${x(d.rssMb / f.nodeRss)})`,
     `listener diceroll: cold first response ${fmt(f.listenerCold.diceroll.firstMs)} ms (${x(f.listenerCold.diceroll.firstMs / f.nodeMs)})`,
     ...(f.listenerWarm.diceroll ? [warmSummary(f.listenerWarm)] : []),
-    ...f.goals.map((g) => `goal ${g.met ? 'met   ' : 'MISSED'} ${g.goal.replaceAll('`', '')}: ${goalX(g)}`),
+    ...peers.filter(([key]) => f.listenerCold[key]).map(([key, name]) => warmPeer(key, name)),
+    ...f.goals.map((g) => `goal ${Number.isNaN(g.value) ? 'n/a   ' : g.met ? 'met   ' : 'MISSED'} ${g.goal.replaceAll('`', '')}: ${goalX(g)}`),
   ]
   return lines.join('\n')
 }

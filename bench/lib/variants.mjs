@@ -8,7 +8,8 @@ import { WRK } from './load.mjs'
 
 export const PYTHON = '/usr/bin/python3' // Debian's, where python3-flask installs
 
-export function variants(root, work) {
+/** `proxyPort`: where the app behind systemd-socket-proxyd listens. */
+export function variants(root, work, { proxyPort }) {
   const dist = join(root, 'dist')
   const node = process.execPath
   const servers = join(root, 'bench/servers')
@@ -26,6 +27,11 @@ export function variants(root, work) {
     snapshotDirect: { short: '+ startup snapshot of the ready app', label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', blob, join(dist, 'launch.cjs')], step: '+ startup snapshot holding the built, ready app, node started directly' },
     snapshotNoRehash: { short: '+ --no-rehash-snapshot (per-connection blob)', label: 'diceroll, per-connection snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), join(dist, 'launch.cjs')], step: '+ per-connection instances start from their own blob with `--no-rehash-snapshot`' },
     diceroll: { short: 'dist/diceroll launcher (shipped)', label: 'diceroll (`dist/diceroll`, shipped)', argv: [join(dist, 'diceroll')], step: 'the shipped launcher: `dist/diceroll` (sh, exec node with the snapshot)' },
+    // The peers: Fastify as its docs write it, from node_modules; per-connection, the connection is
+    // fd 3 (no StandardInput=socket), since its logger writes to stdout.
+    fastify: { label: 'stock Fastify 5, `fastify({ logger: true })`', argv: [node, join(servers, 'stock-fastify.cjs')], inetd: false },
+    fastifyQuiet: { label: 'stock Fastify 5, no logger', argv: [node, join(servers, 'stock-fastify.cjs'), '--no-logger'], inetd: false },
+    proxyd: { label: 'stock Fastify 5 (`logger: true`) behind `systemd-socket-proxyd --exit-idle-time=`', argv: ['/bin/bash', join(servers, 'behind-proxyd.sh'), String(proxyPort), node, join(servers, 'stock-fastify.cjs')] },
     flask: { short: 'Flask + werkzeug', label: 'Flask + werkzeug (the classic recipe)', argv: [PYTHON, join(servers, 'flask_dice.py')] },
   }
 }
@@ -73,7 +79,7 @@ export function ensurePackages({ install }) {
 
 function flaskVersion() {
   try {
-    return execFileSync(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("flask"), m.version("werkzeug"))'], { encoding: 'utf8' }).trim()
+    return execFileSync(PYTHON, ['-c', 'import importlib.metadata as m; print(m.version("flask"), m.version("werkzeug"))'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
   } catch {
     return undefined
   }
