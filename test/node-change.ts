@@ -57,13 +57,22 @@ t.test('after the node binary changes, the listener warns once and STATUS= says 
   copyFileSync(process.execPath, node)
   chmodSync(node, 0o755)
   linkSync(node, join(tree, 'dist/.node'))
-  const launcher = join(tree, 'dist/diceroll')
-  writeFileSync(launcher, withScripts(`const { LAUNCHER_SOURCE } = await import(scripts + 'launchers.mjs'); process.stdout.write(LAUNCHER_SOURCE(args))`, { node, check: 'link' }), { mode: 0o755 })
+  // Both launchers a build can write: long-lived modes from the snapshot, or from the bundle.
+  const launcherFor = (listenerStart: string): string => {
+    const file = join(tree, 'dist', listenerStart === 'snapshot' ? 'diceroll' : 'diceroll-bundle')
+    writeFileSync(file, withScripts(`const { LAUNCHER_SOURCE } = await import(scripts + 'launchers.mjs'); process.stdout.write(LAUNCHER_SOURCE(args))`, { node, check: 'link', listenerStart }), { mode: 0o755 })
+    return file
+  }
+  const launcher = launcherFor('snapshot')
+  const bundleLauncher = launcherFor('bundle')
 
   const before = await startOnce(launcher)
   t.match(before.notified, /^READY=1\nSTATUS=serving 0 connections, 0 requests$/, 'the node that built the blob: a plain STATUS=')
   t.same(logLines(before.stderr).filter((line) => line.level === 40), [], 'and no warn line')
   t.equal(before.healthz, 200)
+  const bundleBefore = await startOnce(bundleLauncher)
+  t.match(bundleBefore.notified, /^READY=1\nSTATUS=serving 0 connections, 0 requests$/, 'from the bundle by choice: a plain STATUS= too')
+  t.same(logLines(bundleBefore.stderr).filter((line) => line.level === 40), [])
 
   // What a package upgrade does: a new file renamed over the old path.
   copyFileSync(OTHER_LINE ?? process.execPath, `${node}.new`)
@@ -76,5 +85,12 @@ t.test('after the node binary changes, the listener warns once and STATUS= says 
   t.equal(warned.length, 1, `one warn line (${OTHER_LINE ?? 'a new copy of this node'})`)
   t.match(warned[0]?.msg, /^slow start: startup snapshot not used: /)
   t.equal(after.healthz, 200, 'it still serves, from the bundle')
-  if (OTHER_LINE !== undefined) t.match(warned[0]?.reason, /code cache rejected/, "another line's node also refuses the code cache")
+  if (OTHER_LINE !== undefined) {
+    t.match(warned[0]?.reason, /code cache rejected/, "another line's node also refuses the code cache")
+    // Started from the bundle by choice, the refused code cache is what shows the change.
+    const bundleAfter = await startOnce(bundleLauncher)
+    t.match(bundleAfter.notified, /; slow start: code cache rejected: it was made by another Node binary or with other flags; run npm run build$/)
+    t.equal(logLines(bundleAfter.stderr).filter((line) => line.level === 40).length, 1)
+    t.equal(bundleAfter.healthz, 200)
+  }
 })
