@@ -22,7 +22,7 @@ async function fedServer(t: { teardown(fn: () => void): void }, handler: (reques
 }
 
 /** Sends `request`, half-closes if asked, and collects what comes back until the server closes or `untilMs`. */
-function talk(port: number, request: string, { halfClose = false, untilMs = 2000 } = {}): Promise<string> {
+function talk(port: number, request: string, { halfClose = false, untilMs = 20_000 } = {}): Promise<string> {
   return new Promise((done) => {
     let data = ''
     const socket: Socket = connect(port, '127.0.0.1', () => (halfClose ? socket.end(request) : socket.write(request)))
@@ -53,30 +53,34 @@ t.test("node:http's httpAllowHalfOpen: a client that half-closes after its reque
 })
 
 t.test("node:http's 'listening': only then does a server that never listened track its connections", async (t) => {
-  const keepAlive = (port: number, server: { closeIdleConnections(): void }): Promise<string> =>
+  // One answered keep-alive request, then closeIdleConnections(): node:http destroys the (now
+  // idle) connection at once if it tracks it, and leaves it alone if it does not.
+  const keepAlive = (port: number, server: { closeIdleConnections(): void }, served: () => Socket | undefined): Promise<string> =>
     new Promise((done) => {
       let data = ''
       const socket = connect(port, '127.0.0.1', () => socket.write(GET))
       socket.on('data', (chunk) => {
         data += chunk
-        // Answered and idle: closeIdleConnections() ends it only if node:http tracks it.
-        if (data.endsWith('ok')) server.closeIdleConnections()
-      })
-      const timer = setTimeout(() => socket.destroy(), 300)
-      socket.on('close', () => {
-        clearTimeout(timer)
-        done(socket.readableEnded ? 'closed by the server' : 'still open')
+        if (!data.endsWith('ok')) return
+        server.closeIdleConnections()
+        done(served()?.destroyed ? 'closed by the server' : 'still open')
+        socket.destroy()
       })
     })
+  let serverSide: Socket | undefined
+  const remember = (request: IncomingMessage, response: ServerResponse): void => {
+    serverSide = request.socket
+    ok(request, response)
+  }
   let untracked: http.Server | undefined
-  const withoutPort = await fedServer(t, ok, (server) => (untracked = server))
-  t.equal(await keepAlive(withoutPort, untracked!), 'still open', "without 'listening' node:http does not track connections (else the internal is no longer needed)")
+  const withoutPort = await fedServer(t, remember, (server) => (untracked = server))
+  t.equal(await keepAlive(withoutPort, untracked!, () => serverSide), 'still open', "without 'listening' node:http does not track connections (else the internal is no longer needed)")
   let tracked: http.Server | undefined
-  const withPort = await fedServer(t, ok, (server) => {
+  const withPort = await fedServer(t, remember, (server) => {
     tracked = server
     trackConnectionsWithoutListening(server)
   })
-  t.equal(await keepAlive(withPort, tracked!), 'closed by the server', "node:http emit('listening'): idle connections are tracked and closed")
+  t.equal(await keepAlive(withPort, tracked!, () => serverSide), 'closed by the server', "node:http emit('listening'): idle connections are tracked and closed")
 })
 
 t.test("node:http's parser.unconsume(): the reads go back to the socket stream", async (t) => {
