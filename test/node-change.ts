@@ -11,6 +11,9 @@ import t from 'tap'
 import { freePort, logLines } from './fixtures/run.js'
 import { withScripts } from './fixtures/scripts.js'
 
+// Four starts of the service and two copies of a node binary: more than tap's default 30 s on a busy machine.
+t.setTimeout(120_000)
+
 const ROOT = resolve(import.meta.dirname, '..')
 const DIST = join(ROOT, 'dist')
 const OTHER_LINE = ['26.12.1', '24.22.3', '22.23.5']
