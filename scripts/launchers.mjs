@@ -37,15 +37,31 @@ script.runInThisContext()(module.exports, require, module, file, __dirname)
 `
 
 /**
+ * Which start a long-lived process (--mode=listener or --mode=standalone) gets, per Node line:
+ * where a process started from a snapshot spends clearly more CPU per warm request than one
+ * started from the bundle (process.nextTick is slower after a snapshot whose build ran the tick
+ * queue), the bundle, whose slower start a listener pays once. docs/benchmarks.md, "Node lines".
+ */
+export const LISTENER_START = { 20: 'bundle', 22: 'bundle', 24: 'bundle', 26: 'snapshot' }
+
+/** The start for a long-lived process on this Node version (newer lines: the newest's). */
+export function listenerStartFor(version) {
+  const major = Number(version.replace(/^v/, '').split('.')[0])
+  const known = Object.keys(LISTENER_START).map(Number).filter((line) => line <= major)
+  return LISTENER_START[Math.max(...known)] ?? 'snapshot'
+}
+
+/**
  * dist/diceroll: exec node with the startup snapshot when the binary is the one that built it
  * (check "link": dist/.node is a hard link to it; "stat": dist/.node holds its stat), else
  * dist/launch.cjs. exec keeps the pid, so LISTEN_PID still matches. --mode=per-connection picks
- * the blob that is not rehashed (scripts/snapshot.mjs), when there is one. `dir`, when given, is
- * the launcher's own directory, written in: an installed release names itself, so a process
- * started through the prefix's `current` symlink keeps loading from its own release after the
- * symlink moves on.
+ * the blob that is not rehashed (scripts/snapshot.mjs), when there is one; --mode=listener and
+ * --mode=standalone start from launch.cjs when `listenerStart` is 'bundle' (LISTENER_START).
+ * `dir`, when given, is the launcher's own directory, written in: an installed release names
+ * itself, so a process started through the prefix's `current` symlink keeps loading from its own
+ * release after the symlink moves on.
  */
-export function LAUNCHER_SOURCE({ node, check, dir }) {
+export function LAUNCHER_SOURCE({ node, check, dir, listenerStart = 'snapshot' }) {
   const same = {
     link: `[ "$node" -ef "$dir/.node" ]`,
     stat: `read -r stamp < "$dir/.node" && [ "$(stat -L -c %d:%i:%s:%Y "$node")" = "$stamp" ]`,
@@ -59,12 +75,16 @@ node=${shellQuote(node)}
 ${dir === undefined ? 'case $0 in */*) dir=\${0%/*} ;; *) dir=. ;; esac' : `dir=${shellQuote(dir)}`}
 blob=diceroll.blob
 v8flag=
+long=
 for arg; do
   if [ "$arg" = --mode=per-connection ] && [ -r "$dir/diceroll-per-connection.blob" ]; then
     blob=diceroll-per-connection.blob v8flag=--no-rehash-snapshot
   fi
+  case $arg in --mode=listener|--mode=standalone) long=1 ;; esac
 done
-if [ -r "$dir/$blob" ] && ${same}; then
+${listenerStart === 'bundle' ? `# On this node a long-lived process spends less CPU per request started from the bundle.
+if [ -n "$long" ]; then exec "$node" "$dir/launch.cjs" "$@"; fi
+` : ''}if [ -r "$dir/$blob" ] && ${same}; then
   exec "$node" $v8flag --snapshot-blob "$dir/$blob" "$dir/launch.cjs" "$@"
 fi
 DICEROLL_START_NOTE="startup snapshot not used: ${check === 'none' ? 'none was built' : `dist/diceroll.blob is missing or was built by another $node; run npm run build`}" \\

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, linkSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { LAUNCHER_SOURCE } from './launchers.mjs'
+import { LAUNCHER_SOURCE, listenerStartFor } from './launchers.mjs'
 
 const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }
 
@@ -55,9 +55,12 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, log, launcher
       log(`cannot hard-link ${node} (${error.code}): the launcher checks it with stat(1) instead, ~1 ms slower`)
     }
   }
-  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check, dir: launcherDir }), { mode: 0o755 })
+  const version = execFileSync(node, ['--version'], { env: cleanEnv, encoding: 'utf8' }).trim()
+  const listenerStart = listenerStartFor(version)
+  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check, dir: launcherDir, listenerStart }), { mode: 0o755 })
   chmodSync(join(out, 'diceroll'), 0o755)
-  log(`launcher ${join(out, 'diceroll')}: ${snapshot ? 'startup snapshot' : 'launch.cjs (no snapshot)'} with ${node}`)
+  const long = snapshot && listenerStart === 'bundle' ? `, listener and standalone from launch.cjs (Node ${version}: docs/benchmarks.md)` : ''
+  log(`launcher ${join(out, 'diceroll')}: ${snapshot ? 'startup snapshot' : 'launch.cjs (no snapshot)'}${long} with ${node}`)
   return snapshot
 }
 

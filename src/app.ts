@@ -33,7 +33,10 @@ const defaultRandomInt: RandomInt = randomIntFrom()
  */
 export function buildApp(options: AppOptions = {}): FastifyInstance {
   const app = takePrebuilt?.(options) ?? createApp(options, fastifyOptions(options))
-  options.logger?.debug(startReport(), 'started')
+  const report = startReport()
+  // Per-connection instances would repeat it per connection: they keep it at debug level.
+  if (report.reason !== undefined && options.closeEachConnection !== true) options.logger?.warn(report, `slow start: ${report.reason}`)
+  else options.logger?.debug(report, 'started')
   return app
 }
 

@@ -4,14 +4,10 @@
 // close like Apache's lingering_close: FIN after the response, then read and discard what the
 // client still sends until it closes its side or a short bound passes, then close.
 import type { Socket } from 'node:net'
+import { unconsumeParser } from './internals.js'
 
 /** Longest a closing connection is drained; Apache uses 2 s too (MAX_SECS_TO_LINGER). */
 export const LINGER_MS = 2000
-
-interface HttpSocket extends Socket {
-  /** Set by node:http on the sockets it serves. */
-  parser?: { unconsume?: () => void } | null
-}
 
 const lingering = new WeakSet<Socket>()
 
@@ -20,7 +16,7 @@ export function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
   lingering.add(socket)
   // node:http reads the socket from C++ (parser.consume) and would go on parsing and answering
   // requests; give the reads back to the stream, where we drop them.
-  ;(socket as HttpSocket).parser?.unconsume?.()
+  unconsumeParser(socket)
   socket.removeAllListeners('data')
   // node:http's own 'end' handler would end() this socket again once the client closes, and a
   // second end() on a finished stream builds an ERR_STREAM_ALREADY_FINISHED, stack and all, that

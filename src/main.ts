@@ -11,6 +11,7 @@ import { createLogger, journalLines } from './logger.js'
 import { planMode } from './mode.js'
 import { createNotifier } from './notify.js'
 import { openUrandom } from './random.js'
+import { withSlowStartStatus } from './start-report.js'
 import { serveListeners } from './transports/listener.js'
 import { serveConnection } from './transports/per-connection.js'
 import { serveStandalone } from './transports/standalone.js'
@@ -44,7 +45,7 @@ async function main(): Promise<ExitCode> {
     return serveConnection(app, plan.fd, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs }, confirm)
   }
   // Env is read here, at run time, never at import: a bundle or snapshot must not freeze it.
-  const notifier = createNotifier(process.env, process.pid, logger)
+  const notifier = withSlowStartStatus(createNotifier(process.env, process.pid, logger))
   const lifecycle = new Lifecycle(app, {
     notifier,
     idleTimeoutMs: plan.mode === 'listener' ? config.idleTimeoutMs : 0,

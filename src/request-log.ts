@@ -5,8 +5,9 @@
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { LogController } from 'fastify'
-import { symbols, type Logger } from 'pino'
+import type { Logger } from 'pino'
 import type { AppOptions } from './app.js'
+import { isPinoLogger, writePinoLine } from './internals.js'
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 type Bindings = Parameters<FastifyBaseLogger['child']>[0]
@@ -71,28 +72,19 @@ export class RequestLineLog extends LogController {
   }
 }
 
-interface PinoInternals {
-  [symbols.lsCacheSym]: Record<number, string>
-  [symbols.timeSym]: () => string
-  [symbols.chindingsSym]: string
-  [symbols.endSym]: string
-  [symbols.streamSym]: { write(line: string): void }
-}
-
 /**
  * Writes the info request line straight to the pino logger's stream, as pino would write it
  * from a child with { reqId } (level, time, the logger's bindings, reqId, the fields, msg).
  * False when `logger` is not a pino logger: the caller logs through request.log then.
  */
 function writeInfoLine(logger: FastifyBaseLogger | undefined, request: FastifyRequest, statusCode: number, responseTimeMs: number, remoteAddress: string): boolean {
-  const pino = logger as (Logger & PinoInternals) | undefined
-  if (pino?.[symbols.streamSym] === undefined) return false
+  if (!isPinoLogger(logger)) return false
+  const pino = logger as Logger
   if (!pino.isLevelEnabled('info')) return true
-  const info = pino.levels.values.info as number
-  pino[symbols.streamSym].write(`${pino[symbols.lsCacheSym][info]}${pino[symbols.timeSym]()}${pino[symbols.chindingsSym]}` +
+  writePinoLine(pino, pino.levels.values.info as number,
     `,"reqId":${JSON.stringify(request.id)},"method":${JSON.stringify(request.method)},"url":${JSON.stringify(request.url)}` +
     `,"statusCode":${statusCode},"responseTimeMs":${responseTimeMs},"remoteAddress":${JSON.stringify(remoteAddress)}` +
-    `,"msg":"request"${pino[symbols.endSym]}`)
+    `,"msg":"request"`)
   return true
 }
 

@@ -1,13 +1,16 @@
 // How this process was started: from the startup snapshot, from the bundle with or without its
-// V8 code cache, or from plain modules. Logged at debug level, so a slow start can be explained
-// ("code cache rejected": the cache was made by another Node binary, rebuild it).
+// V8 code cache, or from plain modules. Logged at debug level; a start slower than the launcher
+// meant (the host's node changed since the build, say) is a warn line in the long-lived modes
+// and part of their STATUS=, so it is seen ("code cache rejected": made by another Node binary).
+import type { Notifier } from './notify.js'
+
 const KEY = Symbol.for('diceroll.start')
 
 export type StartKind = 'snapshot' | 'bundle+code-cache' | 'bundle' | 'modules'
 
 export interface StartReport {
   start: StartKind
-  /** Why the faster path was not taken, when it was not. */
+  /** Why the faster path was not taken, when it was not (the launcher meant to take it). */
   reason?: string
 }
 
@@ -17,4 +20,21 @@ export function markStart(start: StartKind, reason?: string): void {
 
 export function startReport(): StartReport {
   return ((globalThis as Record<symbol, unknown>)[KEY] as StartReport | undefined) ?? { start: 'modules' }
+}
+
+/**
+ * Adds why this start was slow to every STATUS= line (`systemctl status`), for as long as the
+ * process runs: the warn line at start scrolls away, a node upgrade's slowdown must not.
+ */
+export function withSlowStartStatus(notifier: Notifier, reason = startReport().reason): Notifier {
+  if (reason === undefined) return notifier
+  return {
+    get enabled() {
+      return notifier.enabled
+    },
+    get watchdogIntervalMs() {
+      return notifier.watchdogIntervalMs
+    },
+    send: (state) => notifier.send(state.replace(/^STATUS=.*$/m, (line) => `${line}; slow start: ${reason}`)),
+  }
 }

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { createSocket } from 'node:dgram'
 import { closeSync, mkdtempSync, openSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { fdOf, listening } from './fixtures/sockets.js'
+import { boundUdpSocket, fdOf, listening } from './fixtures/sockets.js'
 import { probeFd } from '../src/fd-probe.js'
 
 t.test('TCP listeners, IPv4 and IPv6, and their connections', async (t) => {
@@ -30,10 +29,8 @@ t.test('unix stream listeners and connections', async (t) => {
 })
 
 t.test('UDP sockets are datagram sockets', async (t) => {
-  const udp = createSocket('udp4')
-  await new Promise<void>((done) => udp.bind(0, '127.0.0.1', done))
-  t.same(probeFd(fdOf(udp)), { kind: 'datagram', what: 'a UDP socket' })
-  udp.close()
+  const fd = await boundUdpSocket()
+  t.same(probeFd(fd), { kind: 'datagram', what: 'a UDP socket' })
 })
 
 t.test('files, pipes, devices and closed fds', async (t) => {

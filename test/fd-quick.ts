@@ -1,12 +1,11 @@
 // The quick probe per-connection uses: listeners found from the head of /proc/net/tcp, any other
 // socket accepted without reading the whole table.
-import { createSocket } from 'node:dgram'
 import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs'
 import { connect, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { fdOf, listening } from './fixtures/sockets.js'
+import { boundUdpSocket, fdOf, listening } from './fixtures/sockets.js'
 import { hasTcp6, isListener, probeServedLater, probeSocket, quickProbe, tableText } from '../src/fd-quick.js'
 
 async function connected(server: Server): Promise<Socket> {
@@ -30,10 +29,8 @@ t.test('quick: listeners are still found; a TCP connection is just "socket"; the
   t.same(probeSocket(fdOf(await connected(v4)), 'quick'), { kind: 'socket', what: 'a socket that is not a TCP listener' })
   t.same(probeSocket(fdOf(await connected(v4))), { kind: 'connected', what: 'a TCP connection' }, 'full by default')
   t.same(probeSocket(fdOf(await connected(unix)), 'quick'), { kind: 'connected', what: 'a unix socket connection' })
-  const udp = createSocket('udp4')
-  await new Promise<void>((done) => udp.bind(0, '127.0.0.1', done))
-  t.same(probeSocket(fdOf(udp), 'quick'), { kind: 'datagram', what: 'a UDP socket' })
-  udp.close()
+  const fd = await boundUdpSocket()
+  t.same(probeSocket(fd, 'quick'), { kind: 'datagram', what: 'a UDP socket' })
   const file = openSync(join(tmpdir(), 'probe-quick-file'), 'w')
   t.same(probeSocket(file, 'quick'), { kind: 'not-socket', what: 'a regular file' })
   closeSync(file)

@@ -7,14 +7,14 @@ import { join } from 'node:path'
 import t from 'tap'
 import { withScripts } from './fixtures/scripts.js'
 
-function launcherDir(blobs: string[]): { dir: string; run: (...args: string[]) => string } {
+function launcherDir(blobs: string[], listenerStart = 'snapshot'): { dir: string; run: (...args: string[]) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'diceroll-launcher-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const node = join(dir, 'fake-node')
   writeFileSync(node, '#!/bin/sh\necho "$DICEROLL_START_NOTE|$*"\n', { mode: 0o755 })
   linkSync(node, join(dir, '.node'))
   for (const blob of blobs) writeFileSync(join(dir, blob), '')
-  const source = withScripts(`const { LAUNCHER_SOURCE } = await import(scripts + 'launchers.mjs'); process.stdout.write(LAUNCHER_SOURCE(args))`, { node, check: 'link' })
+  const source = withScripts(`const { LAUNCHER_SOURCE } = await import(scripts + 'launchers.mjs'); process.stdout.write(LAUNCHER_SOURCE(args))`, { node, check: 'link', listenerStart })
   writeFileSync(join(dir, 'diceroll'), source)
   chmodSync(join(dir, 'diceroll'), 0o755)
   return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim() }
@@ -27,6 +27,19 @@ t.test('--mode=per-connection starts from the blob that is not rehashed; every o
   for (const args of [['--mode=listener'], ['--mode=standalone', '--port=5000'], [], ['--mode=auto'], ['per-connection']]) {
     t.equal(run(...args), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs ${args.join(' ')}`.trimEnd(), args.join(' ') || '(no arguments)')
   }
+})
+
+t.test("where the line's long-lived start is the bundle, --mode=listener and --mode=standalone run launch.cjs, the rest the snapshot", async (t) => {
+  const { dir, run } = launcherDir(['diceroll.blob', 'diceroll-per-connection.blob'], 'bundle')
+  t.equal(run('--mode=listener', '--idle-timeout=60'), `|${dir}/launch.cjs --mode=listener --idle-timeout=60`, 'no note: a choice, not a fallback')
+  t.equal(run('--port=5000', '--mode=standalone'), `|${dir}/launch.cjs --port=5000 --mode=standalone`)
+  t.equal(run('--mode=per-connection'), `|--no-rehash-snapshot --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --mode=per-connection`)
+  t.equal(run('--mode=auto'), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs --mode=auto`)
+})
+
+t.test('the long-lived start per Node line', async (t) => {
+  const starts = JSON.parse(withScripts(`const { listenerStartFor } = await import(scripts + 'launchers.mjs'); process.stdout.write(JSON.stringify(args.map(listenerStartFor)))`, ['v20.20.2', '22.23.5', 'v24.22.3', 'v26.12.1', 'v27.0.0', 'v18.0.0']))
+  t.same(starts, ['bundle', 'bundle', 'bundle', 'snapshot', 'snapshot', 'snapshot'])
 })
 
 t.test('without the per-connection blob, per-connection starts from the rehashed one', async (t) => {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { rawConnection, REQUEST_HEAD } from './fixtures/listener.js'
 import { logLines, spawnActivated, waitExit } from './fixtures/run.js'
+import { socketFd } from '../src/internals.js'
 
 /** A real accepted connection, handed to an instance as fd 3 the way systemd does with Accept=yes. */
 async function perConnection(args: string[]) {
@@ -16,7 +17,7 @@ async function perConnection(args: string[]) {
   const accepted = new Promise<Socket>((done) => server.once('connection', done))
   const client = await rawConnection(address.port)
   const ours = await accepted
-  const fd = (ours as unknown as { _handle: { fd: number } })._handle.fd
+  const fd = socketFd(ours)
   const child = spawnActivated(['--mode=per-connection', '--log-level=debug', ...args], { LISTEN_FDS: '1', LISTEN_FDNAMES: 'connection' }, ['ignore', 'pipe', 'pipe', fd])
   ours.destroy()
   server.close()

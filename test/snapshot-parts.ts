@@ -4,6 +4,7 @@ import { connect } from 'node:net'
 import { pino } from 'pino'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
+import { trackConnectionsWithoutListening } from '../src/internals.js'
 import { deferredLogger } from '../src/snapshot/deferred-logger.js'
 import { deferredServer } from '../src/snapshot/deferred-server.js'
 import { prebuild } from '../src/snapshot/prebuilt.js'
@@ -24,7 +25,7 @@ t.test('the prebuilt app gets its logger, options and server when buildApp() tak
   t.not(buildApp({}), app, 'a second buildApp() builds a new app')
 
   // A real connection through app.server, the way the transports hand one over.
-  app.server.emit('listening')
+  trackConnectionsWithoutListening(app.server)
   const { createServer } = await import('node:net')
   const acceptor = createServer((socket) => app.server.emit('connection', socket))
   await new Promise<void>((done) => acceptor.listen(0, '127.0.0.1', done))

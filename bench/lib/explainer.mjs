@@ -111,6 +111,43 @@ times slower in a process whose snapshot build ran the tick queue, and every bui
 \`nextTick\` without a snapshot or after a build that ran no tick, ~300 ns after a build that ran
 100. The snapshot saves ~18 ms per start, so it pays up to a few thousand requests per start; a
 listener that stays up for far more (no idle exit, steady traffic) spends less CPU started from
-the bundle: \`ExecStart=/usr/bin/node PREFIX/current/dist/launch.cjs --mode=listener ...\` in a drop-in
-(docs/deployment.md).
+the bundle. So the launcher decides per Node line (below); per-connection instances start from
+their blob on every line.
+
+### Node lines
+
+\`dist/diceroll\` picks the start of a long-lived process (\`--mode=listener\`, \`--mode=standalone\`)
+when it is built, from the node that builds it (\`LISTENER_START\` in scripts/launchers.mjs):
+
+| Node | long-lived start | why |
+|---|---|---|
+| 20 | bundle + code cache | a snapshot start pays more CPU per warm keep-alive request than a bundle start: +25% on a quiet machine (above), 2.5× in the loaded run below; ns per \`nextTick\` after a build that ran the tick queue: 475 (~100 without) |
+| 22 | bundle + code cache | 1.4× per warm request in the loaded run below; 503 ns per \`nextTick\` |
+| 24 | bundle + code cache | 1.5× per warm request in the loaded run below; 924 ns per \`nextTick\` |
+| 26 | startup snapshot | the penalty is gone (144 ns per \`nextTick\`; warm CPU equal, ~23 µs, on a quiet machine, 1.2× in the loaded run below): the faster start wins |
+
+What it costs: a cold listener start from the bundle is ~20 ms slower (paid once per start;
+with \`--idle-timeout\` once per idle period), against a few µs more CPU on every request for the
+life of the process. A deployment that restarts its listener for every few requests can still
+run the snapshot on 20–24 with a drop-in:
+\`ExecStart=/usr/bin/node --snapshot-blob PREFIX/current/dist/diceroll.blob PREFIX/current/dist/launch.cjs --mode=listener ...\`.
+Measured with \`node scripts/node-line.mjs <line> -- sh -c 'npm run build && node bench/node-line.mjs'\`
+(interleaved rounds, \`NODE_EXTRA_CA_CERTS\` unset).
+One run of it on each line, 3 interleaved rounds, on the shared 2-core machine while five other
+suites ran (load 10–15: every absolute figure is several times the quiet-machine one, and only the
+ratios within a line mean much):
+
+| Node | \`node -e 0\` | per-connection p50 ÷ \`node -e 0\`: snapshot (bundle) | cold listener ÷ bare \`node:http\`: snapshot, bundle | warm CPU per keep-alive request ÷ bare \`node:http\`: snapshot, bundle |
+|---|---:|---:|---:|---:|
+| 20.20.2 | 166 ms | 2.01× (4.16×) | 0.96×, 2.21× | 9.91×, 3.94× |
+| 22.23.5 | 256 ms | 2.09× (2.69×) | 0.99×, 1.58× | 2.05×, 1.50× |
+| 24.22.3 | 231 ms | 2.43× (3.17×) | 0.90×, 1.11× | 1.98×, 1.31× |
+| 26.12.1 | 325 ms | 1.58× (3.93×) | 1.67×, 2.27× | 2.39×, 2.00× |
+
+Where the penalty comes from is not known yet:
+\`process.nextTick\` itself is optimised by TurboFan in both kinds of start
+(\`%GetOptimizationStatus\`), so the slow part is further down the tick path
+(lib/internal/process/task_queues.js: the \`TickObject\`s and the \`FixedQueue\` that only exist in
+the heap when the build ran ticks), and no build-time step we found avoids it: Fastify's \`ready()\`
+needs the tick queue.
 `

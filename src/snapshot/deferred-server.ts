@@ -3,10 +3,9 @@
 // records what Fastify does to its server at build time; materialize() makes the real
 // http.Server at run time, around Fastify's own request handler, and from then on every access
 // goes to the real server, so transports keep using app.server as they always did.
-// The default import, not named ones: the bundler copies named exports at load time, and that
-// would load node:http into the snapshot (scripts/esbuild-plugins.mjs makes it lazy).
-import http, { type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { FastifyServerOptions } from 'fastify'
+import { fastifyHttpServer } from '../internals.js'
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void
 
@@ -56,13 +55,7 @@ export function deferredServer(): DeferredServer {
     },
     materialize(options) {
       if (handler === undefined) throw new Error('materialize() before Fastify made its server')
-      // The same steps as Fastify's getServerInstance() for plain HTTP/1.1.
-      const o = { ...built, ...options } as FastifyServerOptions & { http?: ServerOptions }
-      const server = http.createServer(o.http ?? {}, handler)
-      if (o.keepAliveTimeout !== undefined) server.keepAliveTimeout = o.keepAliveTimeout
-      if (o.requestTimeout !== undefined) server.requestTimeout = o.requestTimeout
-      if (o.connectionTimeout !== undefined) server.setTimeout(o.connectionTimeout)
-      if (o.maxRequestsPerSocket !== undefined && o.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = o.maxRequestsPerSocket
+      const server = fastifyHttpServer({ ...built, ...options }, handler)
       for (const [key, value] of props) Reflect.set(server, key, value)
       for (const [method, args] of calls) (server[method as 'on'] as (...a: unknown[]) => unknown)(...args)
       real = server

@@ -3,12 +3,13 @@
 // HTTP timeouts and one view of the open connections.
 import { createServer, type Server } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import { allowHalfOpenRequests, trackConnectionsWithoutListening } from '../internals.js'
 import { lingerOnClose } from '../lingering-close.js'
 import { rememberPeerAddress } from '../request-log.js'
 
 export function createAcceptor(app: FastifyInstance): Server {
   // allowHalfOpen as http.Server itself would: a client that half-closes after its request still
-  // gets the response (see httpAllowHalfOpen in prepareHttpServer).
+  // gets the response (see allowHalfOpenRequests in prepareHttpServer).
   const acceptor = createServer({ allowHalfOpen: true, noDelay: true })
   acceptor.on('connection', (socket) => {
     lingerOnClose(socket)
@@ -20,10 +21,6 @@ export function createAcceptor(app: FastifyInstance): Server {
 
 /** Readies app.server for connections handed to it instead of accepted by itself. */
 export function prepareHttpServer(app: FastifyInstance): void {
-  // Undocumented but stable since Node 0.x: without it http.Server aborts the pending request
-  // of a client that half-closes (shutdown(SHUT_WR)) after sending it.
-  ;(app.server as typeof app.server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
-  // http.Server starts tracking connections (request and headers timeouts, idle detection for
-  // closeIdleConnections) on 'listening', which it never sees when it does not listen itself.
-  app.server.emit('listening')
+  allowHalfOpenRequests(app.server)
+  trackConnectionsWithoutListening(app.server)
 }

@@ -96,13 +96,14 @@ t.test('a body cut short by the client\'s FIN gets 400 at once, in both modes', 
   const exited = await (await instance).exited
   for (const [mode, seen] of [['listener', viaListener], ['per-connection', viaInstance]] as const) {
     t.equal(statusLine(seen.data), 'HTTP/1.1 400 Bad Request', `${mode}: 400`)
-    t.ok(seen.ms < 1000, `${mode}: at once, not at --request-timeout (${seen.ms} ms)`)
+    // Half the 10 s --request-timeout: a start of node under load must not read as a wait for it.
+    t.ok(seen.ms < 5000, `${mode}: at once, not at --request-timeout (${seen.ms} ms)`)
   }
   t.equal(exited.code, 0, 'the instance exits 0')
   record({
     section: 'Pipelining and closing', attack: 'a POST body cut short by a half-close (FIN)', mode: 'both', sent: '1 request, 4 of 13 body bytes, then FIN',
     client: `listener: ${statusLine(viaListener.data)} after ${viaListener.ms} ms; per-connection: ${statusLine(viaInstance.data)} after ${viaInstance.ms} ms`,
-    service: `instance exit ${exited.code}`, ok: viaListener.ms < 1000 && viaInstance.ms < 1000 && exited.code === 0,
+    service: `instance exit ${exited.code}`, ok: viaListener.ms < 5000 && viaInstance.ms < 5000 && exited.code === 0,
   })
 })
 
