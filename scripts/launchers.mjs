@@ -82,13 +82,17 @@ for arg; do
   fi
   case $arg in --mode=listener|--mode=standalone) long=1 ;; esac
 done
-${listenerStart === 'bundle' ? `# On this node a long-lived process spends less CPU per request started from the bundle.
-if [ -n "$long" ]; then exec "$node" "$dir/launch.cjs" "$@"; fi
+stale="startup snapshot not used: ${check === 'none' ? 'none was built' : `dist/diceroll.blob is missing or was built by another $node; run npm run build`}"
+${listenerStart === 'bundle' ? `# On this node a long-lived process spends less CPU per request started from the bundle. It
+# still says when the blobs do not fit this node: the per-connection instances then start slower.
+if [ -n "$long" ]; then
+  if [ -r "$dir/$blob" ] && ${same}; then exec "$node" "$dir/launch.cjs" "$@"; fi
+  DICEROLL_START_NOTE="$stale (per-connection instances start slower)" exec "$node" "$dir/launch.cjs" "$@"
+fi
 ` : ''}if [ -r "$dir/$blob" ] && ${same}; then
   exec "$node" $v8flag --snapshot-blob "$dir/$blob" "$dir/launch.cjs" "$@"
 fi
-DICEROLL_START_NOTE="startup snapshot not used: ${check === 'none' ? 'none was built' : `dist/diceroll.blob is missing or was built by another $node; run npm run build`}" \\
-  exec "$node" "$dir/launch.cjs" "$@"
+DICEROLL_START_NOTE=$stale exec "$node" "$dir/launch.cjs" "$@"
 `
 }
 

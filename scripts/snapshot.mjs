@@ -55,8 +55,9 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, log, launcher
       log(`cannot hard-link ${node} (${error.code}): the launcher checks it with stat(1) instead, ~1 ms slower`)
     }
   }
-  const version = execFileSync(node, ['--version'], { env: cleanEnv, encoding: 'utf8' }).trim()
-  const listenerStart = listenerStartFor(version)
+  // Without a snapshot every start is the bundle's, and a node that made none may not even run.
+  const version = snapshot ? execFileSync(node, ['--version'], { env: cleanEnv, encoding: 'utf8' }).trim() : ''
+  const listenerStart = snapshot ? listenerStartFor(version) : 'snapshot'
   writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check, dir: launcherDir, listenerStart }), { mode: 0o755 })
   chmodSync(join(out, 'diceroll'), 0o755)
   const long = snapshot && listenerStart === 'bundle' ? `, listener and standalone from launch.cjs (Node ${version}: docs/benchmarks.md)` : ''

@@ -57,7 +57,7 @@ t.test('a failed install leaves the running release as it was, and says what fai
   // Asked for, a release without a snapshot installs, and the rebuild leaves it so.
   const bundled = p.install('--node', noSnapshots, '--no-snapshot')
   t.equal(bundled.status, 0, bundled.stderr)
-  t.equal(await startKind(t, p.prefix), 'bundle+code-cache')
+  t.equal(await startKind(t, p.prefix), 'bundle+code-cache: startup snapshot not used: none was built')
   t.equal(p.release('rebuild').stdout, `diceroll-release: releases/${p.linked()} was installed with --no-snapshot: nothing to rebuild\n`)
 })
 
