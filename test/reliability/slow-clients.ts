@@ -20,12 +20,19 @@ t.test('listener', async (t) => {
   const pid = await listener.pid()
 
   await t.test('slowloris: a request trickled a byte at a time gets 408 once --request-timeout passes', async (t) => {
+    const before = listener.stderr().length
     const slow = exchange(listener.port, { send: trickle(GET_ROLL), timeoutMs: 6000 })
     const meanwhile = await exchange(listener.port, { send: [GET_ROLL], stopWhen: answered })
     const seen = await slow
     t.equal(statusLine(meanwhile.data), 'HTTP/1.1 200 OK', 'another client is served meanwhile')
     t.equal(statusLine(seen.data), REQUEST_TIMEOUT_408, 'the slow client gets 408')
     t.ok(seen.ms < 2500, `within the timeout plus the check interval (${seen.ms} ms)`)
+    // Waited for here, so that a line the logger flushes late is not counted by the next test.
+    const warned = await waitFor(() => {
+      const lines = logLines(listener.stderr().slice(before)).filter((line) => Number(line.level) >= 40)
+      return lines.length > 0 ? lines : undefined
+    }, 'the warn line')
+    t.match(warned, [{ level: 40, statusCode: 408, code: 'ERR_HTTP_REQUEST_TIMEOUT' }], 'one warn line')
     record({
       section: 'Slow clients', attack: 'slowloris, 1 byte / 200 ms, --request-timeout=1', mode: 'listener', sent: '1 request, trickled',
       client: `${statusLine(seen.data)} after ${seen.ms} ms; another client served meanwhile`, service: 'kept serving',
