@@ -28,6 +28,10 @@ const exitOf = (supervisor: StoreSupervisor, from: number): Promise<StoreEvent> 
 
 t.setTimeout(120_000)
 
+/** Its "stopping" line: the stop has begun, whatever it made of the connections. */
+const stopBegan = (supervisor: StoreSupervisor, from: number): Promise<StoreEvent> =>
+  supervisor.next((event) => event.event === 'log' && String((event.line as Record<string, unknown>).msg).startsWith('SIGTERM: stopping'), from)
+
 t.test('a store smaller than the idle connections: the rest drain here', async (t) => {
   const supervisor = await fdStoreSupervisor({ env: { DICEROLL_FDSTORE: '1' }, max: 1, args: ['--keep-alive-timeout=2'] })
   t.teardown(() => supervisor.close())
@@ -37,13 +41,15 @@ t.test('a store smaller than the idle connections: the rest drain here', async (
   await Promise.all(agents.map((agent) => roll(supervisor.port, agent)))
   const from = supervisor.events.length
   supervisor.command({ cmd: 'signal', name: 'SIGTERM' })
-  await sleep(5)
-  const answers = await Promise.all(agents.map((agent) => roll(supervisor.port, agent)))
-  t.same(answers.map((answer) => answer.status), [200, 200], 'both answered')
-  t.same(answers.map((answer) => answer.connection).sort(), ['close', 'keep-alive'], 'one here with Connection: close, one by the next instance')
+  // Both requests after the stop began, so that each meets what the stop made of its connection.
+  await supervisor.next((event) => event.message?.startsWith('STOPPING=1') === true, from)
+  const answered = Promise.all(agents.map((agent) => roll(supervisor.port, agent)))
   t.equal((await exitOf(supervisor, from)).code, 0)
   t.ok(supervisor.logs().some((line) => line.msg === 'SIGTERM: stopping, handed 1 idle connections to systemd\'s fd store, draining 1 connections'))
   await supervisor.start()
+  const answers = await answered
+  t.same(answers.map((answer) => answer.status), [200, 200], 'both answered')
+  t.same(answers.map((answer) => answer.connection).sort(), ['close', 'keep-alive'], 'one here with Connection: close, one by the next instance')
   await supervisor.stop()
 })
 
@@ -59,7 +65,7 @@ t.test('no fd store (no NOTIFY_SOCKET): drain; a request after SIGTERM gets Conn
   await sleep(100)
   const from = supervisor.events.length
   supervisor.command({ cmd: 'signal', name: 'SIGTERM' })
-  await sleep(5)
+  await stopBegan(supervisor, from)
   const answers = await Promise.all(agents.map((agent) => roll(supervisor.port, agent)))
   t.same(answers, [1, 2, 3].map(() => ({ status: 200, connection: 'close' })), 'every request on its way is served, with Connection: close')
   t.match(await idle.response, /^HTTP\/1\.1 200 OK\r\n[\s\S]*connection: keep-alive\r\n/i, 'an idle keep-alive connection is closed by its keep-alive timeout, not at the SIGTERM')
@@ -95,7 +101,7 @@ t.test('a store that cannot be reached: one warning, and the connections drain',
   await Promise.all(agents.map((agent) => roll(supervisor.port, agent)))
   const from = supervisor.events.length
   supervisor.command({ cmd: 'signal', name: 'SIGTERM' })
-  await sleep(5)
+  await stopBegan(supervisor, from)
   t.same((await Promise.all(agents.map((agent) => roll(supervisor.port, agent)))).map((answer) => answer.connection), ['close', 'close'])
   t.equal((await exitOf(supervisor, from)).code, 0)
   t.same(warnings(supervisor), [
