@@ -167,7 +167,8 @@ export class Lifecycle {
    */
   private handOverIfIdle(socket: Socket, connection: Connection): number {
     const { fdStore } = this.options
-    if (fdStore === undefined || this.stopping === 'idle' || this.handedOver >= fdStore.max) return 0
+    // An idle exit has no connection to hand over: it happens only when none is open.
+    if (fdStore === undefined || this.handedOver >= fdStore.max) return 0
     if (connection.inFlight > 0 || socket.bytesRead !== connection.bytesReadWhenIdle || socket.writableEnded) return 0
     if (!fdStore.store(socket)) return 0
     this.handedOver++

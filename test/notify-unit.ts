@@ -23,6 +23,7 @@ t.test('without NOTIFY_SOCKET: disabled, silent, no watchdog', async (t) => {
   const notifier = createNotifier({ WATCHDOG_USEC: '1000000' }, 1, log)
   t.same([notifier.enabled, notifier.watchdogIntervalMs, warnings], [false, undefined, []])
   notifier.send('READY=1')
+  t.equal(notifier.sendFds('FDSTORE=1\nFDNAME=x', [0]), 'NOTIFY_SOCKET unset', 'and keeps what it cannot store')
 })
 
 t.test('a WATCHDOG_USEC that is not a number is ignored, with a warning', async (t) => {

@@ -74,7 +74,7 @@ t.test('no fd store (no NOTIFY_SOCKET): drain; a request after SIGTERM gets Conn
 })
 
 t.test('drain bounded by --stop-timeout: a request in flight is served with Connection: close, what is left is cut (exit 12)', async (t) => {
-  const supervisor = await fdStoreSupervisor({ notify: false, args: ['--keep-alive-timeout=30', '--stop-timeout=0.5'] })
+  const supervisor = await fdStoreSupervisor({ notify: false, args: ['--keep-alive-timeout=30', '--stop-timeout=3'] })
   t.teardown(() => supervisor.close())
   await supervisor.start()
   const idle = await rawConnection(supervisor.port)
