@@ -3,7 +3,7 @@ import { parseConfig, USAGE } from '../src/config.js'
 
 const defaults = {
   mode: 'auto', host: '127.0.0.1', port: 5000, idleTimeoutMs: 0, requestTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 5000, stopTimeoutMs: 10_000, logLevel: 'info', help: false,
+  keepAliveTimeoutMs: 5000, stopTimeoutMs: 10_000, logLevel: 'info', fdStoreMax: 0, help: false,
 }
 
 t.test('defaults', async (t) => {
@@ -24,6 +24,12 @@ t.test('HOST and PORT from the environment, flags win', async (t) => {
   t.same(parseConfig(['--port=0'], {}), { ...defaults, port: 0 })
 })
 
+t.test('the fd store size: FDSTORE from systemd >= 254 wins over the unit\'s DICEROLL_FDSTORE', async (t) => {
+  t.equal(parseConfig([], { DICEROLL_FDSTORE: '512' }).fdStoreMax, 512)
+  t.equal(parseConfig([], { FDSTORE: '8', DICEROLL_FDSTORE: '512' }).fdStoreMax, 8)
+  t.equal(parseConfig([], { FDSTORE: '0', DICEROLL_FDSTORE: '512' }).fdStoreMax, 0)
+})
+
 t.test('every bad input names the flag or variable and the fix', async (t) => {
   const cases: [string[], Record<string, string>, string][] = [
     [['--mode=inetd'], {}, '--mode=inetd is not valid: use one of auto, standalone, listener, per-connection'],
@@ -38,6 +44,8 @@ t.test('every bad input names the flag or variable and the fix', async (t) => {
     [['--keep-alive-timeout=0'], {}, '--keep-alive-timeout=0 is not valid: give a number of seconds greater than 0, e.g. --keep-alive-timeout=10'],
     [['--stop-timeout=soon'], {}, '--stop-timeout=soon is not valid: give a number of seconds greater than 0, e.g. --stop-timeout=10'],
     [['--log-level=loud'], {}, '--log-level=loud is not valid: use one of fatal, error, warn, info, debug, trace, silent'],
+    [[], { DICEROLL_FDSTORE: 'yes' }, "DICEROLL_FDSTORE=yes is not valid: give the unit's FileDescriptorStoreMax=, a whole number (0 = no fd store)"],
+    [[], { FDSTORE: '-1' }, "FDSTORE=-1 is not valid: give the unit's FileDescriptorStoreMax=, a whole number (0 = no fd store)"],
     [['--verbose'], {}, 'unknown flag --verbose'],
     [['serve'], {}, 'unexpected argument "serve": diceroll takes only --flags'],
     [['--port'], {}, '--port needs a value, e.g. --port=5000'],

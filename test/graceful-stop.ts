@@ -17,7 +17,7 @@ function keepAliveGet(port: number, agent: Agent): Promise<number> {
 }
 
 t.test('SIGTERM with requests in flight: every response completes, exit 0', async (t) => {
-  const service = await startListener(['--stop-timeout=5', '--keep-alive-timeout=5'])
+  const service = await startListener(['--stop-timeout=5', '--keep-alive-timeout=2'])
   // An idle keep-alive connection (one response served), requests half received, and fresh
   // connections whose requests have not been sent yet.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
@@ -34,11 +34,12 @@ t.test('SIGTERM with requests in flight: every response completes, exit 0', asyn
   for (const { socket } of halfSent) socket.write('\r\n')
   for (const { socket } of notSent) socket.write(`${REQUEST_HEAD}\r\n`)
   for (const { response } of [...halfSent, ...notSent]) t.match(await response, ROLL, 'served, with Connection: close')
+  // Without an fd store it drains: open until the keep-alive timeout, which the agent honours.
   await idleClosed
-  t.pass('the idle keep-alive connection was closed by the server')
+  t.pass('the idle keep-alive connection closed at its keep-alive timeout, not cut')
   const { code, stderr } = await service.exited
   t.equal(code, 0, 'exit 0')
-  t.ok(Date.now() - stoppedAt < 2000, 'stopped promptly')
+  t.ok(Date.now() - stoppedAt < 5000, 'stopped before the stop timeout')
   const lines = logLines(stderr)
   t.ok(lines.some((line) => line.msg === 'SIGTERM: stopping, draining 6 connections'), 'said what it drains')
   t.same(lines.filter((line) => Number(line.level) >= 40), [], 'no warning')

@@ -21,8 +21,8 @@ const two: Activation = { fds: [{ fd: 3, name: 'v4' }, { fd: 4, name: 'v6' }], e
 const one = (name = 'unknown'): Activation => ({ fds: [{ fd: 3, name }], envPresent: true })
 
 t.test('auto: listeners → listener; one connection → per-connection; stdin socket → per-connection; else standalone', async (t) => {
-  t.same(planMode('auto', two, probeOf({ 3: 'listening', 4: 'listening' })), { mode: 'listener', fds: two.fds })
-  t.same(planMode('auto', one(), probeOf({ 3: 'listening' })), { mode: 'listener', fds: one().fds })
+  t.same(planMode('auto', two, probeOf({ 3: 'listening', 4: 'listening' })), { mode: 'listener', fds: two.fds, stored: [] })
+  t.same(planMode('auto', one(), probeOf({ 3: 'listening' })), { mode: 'listener', fds: one().fds, stored: [] })
   t.same(planMode('auto', one('connection'), () => { throw new Error('a named connection needs no probe') }), { mode: 'per-connection', fd: 3, source: 'fd' })
   t.same(planMode('auto', one(), probeOf({ 3: 'connected' })), { mode: 'per-connection', fd: 3, source: 'fd' })
   t.same(planMode('auto', none, probeOf({ 0: 'connected' })), { mode: 'per-connection', fd: 0, source: 'stdin' })
@@ -40,9 +40,26 @@ t.test('auto with activation variables that are not for us is an error, not a si
 
 t.test('explicit modes', async (t) => {
   t.same(planMode('standalone', two, probeOf({})), { mode: 'standalone' })
-  t.same(planMode('listener', two, probeOf({ 3: 'listening', 4: 'socket' })), { mode: 'listener', fds: two.fds })
+  t.same(planMode('listener', two, probeOf({ 3: 'listening', 4: 'socket' })), { mode: 'listener', fds: two.fds, stored: [] })
   t.same(planMode('per-connection', one(), probeOf({ 3: 'socket' })), { mode: 'per-connection', fd: 3, source: 'fd' })
   t.same(planMode('per-connection', none, probeOf({ 0: 'connected' })), { mode: 'per-connection', fd: 0, source: 'stdin' })
+})
+
+t.test('connections from the fd store are told from listeners by name, and never probed as listeners', async (t) => {
+  const withStored: Activation = {
+    fds: [{ fd: 3, name: 'http' }, { fd: 4, name: 'keep-alive.7.1' }, { fd: 5, name: 'stored' }, { fd: 6, name: 'keep-alive-old' }],
+    envPresent: true,
+  }
+  const expected = { mode: 'listener', fds: [{ fd: 3, name: 'http' }], stored: withStored.fds.slice(1) }
+  // Only fd 3 is a listener: probing 4..6 as listeners would make the start fail.
+  t.same(planMode('listener', withStored, probeOf({ 3: 'listening' })), expected)
+  t.same(planMode('auto', withStored, probeOf({ 3: 'listening' })), expected, 'auto: stored connections mean the listener model')
+  t.same(planMode('auto', { fds: [{ fd: 3, name: 'http' }, { fd: 4, name: 'keep-alive.7.1' }], envPresent: true }, probeOf({ 3: 'listening', 4: 'connected' })).mode, 'listener',
+    'not per-connection, though only one fd is a listener')
+  t.throws(() => planMode('auto', { fds: [{ fd: 3, name: 'keep-alive.7.1' }], envPresent: true }, probeOf({ 3: 'connected' })), {
+    code: 'DICEROLL_ERR_ACTIVATION',
+    message: '--mode=listener needs listening sockets from systemd, but only stored connections were passed (keep-alive.7.1); check ListenStream= in the .socket unit',
+  })
 })
 
 t.test('each unusable activation says what the fd is and how to fix it', async (t) => {
