@@ -1,19 +1,21 @@
 #!/usr/bin/env node
-// Puts the built app and its systemd units on this host; `--uninstall` takes them away again.
+// Puts the built app and its systemd units on this host as a new release (scripts/releases.mjs),
+// swapped in atomically; `--rollback` goes back to the previous one, `--uninstall` takes it all away.
 //   sudo npm run install-units -- [--prefix /opt/diceroll] [--node /usr/bin/node]
+//   sudo npm run install-units -- --prefix /opt/diceroll --rollback
 //   sudo npm run uninstall-units -- [--prefix /opt/diceroll]
 // Plain node, no dependencies: it must run where only node (and maybe npm) is installed.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { nativeAddons, productionModules } from './production-modules.mjs'
-import { makeSnapshotAndLauncher } from './snapshot.mjs'
+import {
+  finishRelease, installUnits, linked, makeNodeBound, prune, RELEASE_SCRIPTS, releasesInUse, rollback, SOCKETS, startRelease, swap, UNITS, withLock,
+} from './releases.mjs'
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const SOCKETS = ['diceroll-listener.socket', 'diceroll.socket']
-const UNITS = [...SOCKETS, 'diceroll.service', 'diceroll@.service']
 
 const { values: opts } = parseArgs({
   options: {
@@ -23,9 +25,11 @@ const { values: opts } = parseArgs({
     // Stage into DESTDIR instead of the live system (packaging, offline checks): no systemctl.
     destdir: { type: 'string', default: '' },
     uninstall: { type: 'boolean', default: false },
+    rollback: { type: 'boolean', default: false },
   },
 })
 
+const log = (message) => console.log(`install-units: ${message}`)
 const fail = (message) => {
   console.error(`install-units: ${message}`)
   process.exit(1)
@@ -33,12 +37,17 @@ const fail = (message) => {
 const prefix = path.resolve(opts.prefix)
 const node = path.resolve(opts.node)
 const staged = (p) => (opts.destdir ? path.join(path.resolve(opts.destdir), p) : p)
+const root = staged(prefix)
 const unitDir = staged(path.resolve(opts['unit-dir']))
-const live = !opts.destdir && fs.existsSync('/run/systemd/system')
-const systemctl = (...args) => execFileSync('systemctl', args, { stdio: 'inherit' })
+const systemd = !opts.destdir && fs.existsSync('/run/systemd/system')
 
-if (opts.uninstall) uninstall()
-else install()
+try {
+  if (opts.uninstall) uninstall()
+  else if (opts.rollback) withLock(root, () => log(`rolled back to releases/${rollback({ root, prefix, unitDir, systemd, log })}`))
+  else install()
+} catch (error) {
+  fail(error.message)
+}
 
 function install () {
   if (!fs.existsSync(path.join(source, 'dist/launch.cjs'))) fail(`no ${source}/dist/launch.cjs: run npm run build first`)
@@ -48,77 +57,93 @@ function install () {
   }
   // ExecStart= splits on whitespace.
   if (/\s/.test(node + prefix)) fail('node and prefix paths must not contain whitespace')
-
-  const dest = staged(prefix)
-  fs.mkdirSync(dest, { recursive: true })
-  for (const dir of ['dist', 'node_modules', 'docs', 'build']) fs.rmSync(path.join(dest, dir), { recursive: true, force: true })
-  for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(source, file), path.join(dest, file))
-  // Not the snapshot and its stamp (a hard link to the building node): they are made again below.
-  const rebuilt = new Set([path.join(source, 'dist/diceroll.blob'), path.join(source, 'dist/diceroll-per-connection.blob'), path.join(source, 'dist/.node')])
-  for (const dir of ['dist', 'docs']) {
-    if (fs.existsSync(path.join(source, dir))) fs.cpSync(path.join(source, dir), path.join(dest, dir), { recursive: true, filter: (p) => !rebuilt.has(p) })
+  const probe = spawnSync(node, ['--version'], { encoding: 'utf8' })
+  if (probe.status !== 0 || !/^v\d+\./.test(probe.stdout)) {
+    fail(`--node ${node} is not a working node (${probe.error?.message ?? `\`${node} --version\` exited ${probe.status}`}): name the node binary the services should run`)
   }
+  const modules = productionModules(source)
+  const { version: appVersion } = JSON.parse(fs.readFileSync(path.join(source, 'package.json'), 'utf8'))
+
+  withLock(root, () => {
+    const was = linked(root)
+    const { id, dir } = startRelease(root, appVersion)
+    try {
+      writeRelease(dir, id, modules)
+      finishRelease({ root, prefix, id, dir, node, unitDir: path.resolve(opts['unit-dir']), version: appVersion, from: `install from ${source}` })
+      installUnits(root, id, unitDir)
+    } catch (error) {
+      for (const partial of [dir, path.join(root, 'releases', id)]) fs.rmSync(partial, { recursive: true, force: true })
+      throw new Error(`install failed, ${was === undefined ? 'nothing was installed' : `releases/${was} stays current`}: ${error.message}`)
+    }
+    log(`release ${path.join(root, 'releases', id)} (dist/ and ${modules.length} production packages), units in ${unitDir} (node: ${node})`)
+    swap({ root, id, systemd, log })
+    prune({ root, prefix, log })
+    removeFlatLayout()
+  })
+  if (systemd) log(`done. Start both models (and the rebuild after a node upgrade) with:\n  systemctl enable --now ${SOCKETS.join(' ')} diceroll-rebuild.path`)
+}
+
+/** Everything of one release, in `dir`; its launcher and blobs are made for `node`. */
+function writeRelease (dir, id, modules) {
+  for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(source, file), path.join(dir, file))
+  // Not the snapshot, its stamp (a hard link to the building node) nor the launcher: made again below.
+  const rebuilt = new Set(['diceroll.blob', 'diceroll-per-connection.blob', '.node', 'diceroll'].map((file) => path.join(source, 'dist', file)))
+  for (const sub of ['dist', 'docs']) {
+    if (fs.existsSync(path.join(source, sub))) fs.cpSync(path.join(source, sub), path.join(dir, sub), { recursive: true, filter: (p) => !rebuilt.has(p) })
+  }
+  fs.mkdirSync(path.join(dir, 'scripts'))
+  for (const script of RELEASE_SCRIPTS) fs.copyFileSync(path.join(source, 'scripts', script), path.join(dir, 'scripts', script))
   // A startup snapshot starts only with the node binary that made it: make it with the one the
   // units run. If that fails the launcher runs the bundle, slower and otherwise the same.
-  makeSnapshotAndLauncher({ out: path.join(dest, 'dist'), node, log: (message) => console.log(`install-units: ${message}`) })
+  makeNodeBound({ dir, id, prefix, node, log })
   // The sd_notify addon, as node-gyp built it at npm ci (not its object files).
-  for (const addon of nativeAddons(source)) fs.cpSync(path.join(source, addon), path.join(dest, addon))
-  const copied = copyProductionModules(source, dest)
-  makeReadable(dest)
-  console.log(`install-units: app in ${dest} (dist/ and ${copied} production packages)`)
-
-  fs.mkdirSync(unitDir, { recursive: true })
-  for (const unit of UNITS) {
-    const text = fs.readFileSync(path.join(source, 'units', unit), 'utf8')
-    fs.writeFileSync(path.join(unitDir, unit), text.replaceAll('@NODE@', node).replaceAll('@PREFIX@', prefix))
-    fs.chmodSync(path.join(unitDir, unit), 0o644)
-  }
-  console.log(`install-units: units in ${unitDir} (node: ${node})`)
-  if (live) {
-    systemctl('daemon-reload')
-    console.log(`install-units: done. Start both models with:\n  systemctl enable --now ${SOCKETS.join(' ')}`)
-  }
-}
-
-// The services run as a DynamicUser= uid that owns nothing: a checkout made under umask 077
-// would otherwise install files only root can read.
-function makeReadable (dir) {
-  fs.chmodSync(dir, 0o755)
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name)
-    if (entry.isDirectory()) makeReadable(p)
-    else if (entry.isFile()) fs.chmodSync(p, fs.statSync(p).mode & 0o111 ? 0o755 : 0o644)
-  }
-}
-
-function copyProductionModules (from, to) {
-  let modules
-  try { modules = productionModules(from) } catch (error) { fail(error.message) }
+  for (const addon of nativeAddons(source)) fs.cpSync(path.join(source, addon), path.join(dir, addon))
   for (const rel of modules) {
     // Nested node_modules have lock entries of their own, which may be dev-only.
-    const nested = path.join(from, rel, 'node_modules')
-    fs.cpSync(path.join(from, rel), path.join(to, rel), { recursive: true, dereference: true, filter: (p) => p !== nested })
+    const nested = path.join(source, rel, 'node_modules')
+    fs.cpSync(path.join(source, rel), path.join(dir, rel), { recursive: true, dereference: true, filter: (p) => p !== nested })
   }
-  return modules.length
+  // The units as this release wants them: a rollback puts them back with it. The path unit
+  // watches the binary and, when it is a symlink, the file it leads to (what an upgrade replaces).
+  const watched = [...new Set([node, fs.realpathSync(node)])].map((p) => `PathChanged=${p}`).join('\n')
+  fs.mkdirSync(path.join(dir, 'units'))
+  for (const unit of UNITS) {
+    const text = fs.readFileSync(path.join(source, 'units', unit), 'utf8')
+    fs.writeFileSync(path.join(dir, 'units', unit), text.replaceAll('PathChanged=@NODE@', watched).replaceAll('@NODE@', node).replaceAll('@PREFIX@', prefix))
+  }
+}
+
+// What installs before releases left in the prefix itself (PREFIX/dist, …): removed once
+// nothing runs from it any more, which after the listener's restart is the usual case.
+function removeFlatLayout () {
+  if (!fs.existsSync(path.join(root, 'dist'))) return
+  const marker = `${path.join(prefix, 'dist')}/`
+  const used = fs.readdirSync('/proc').some((pid) => {
+    try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(marker) } catch { return false }
+  })
+  if (used) return log(`kept ${path.join(root, 'dist')} of the install before releases: a running process started from it; run the install again later to remove it`)
+  for (const old of ['dist', 'node_modules', 'docs', 'build', 'package.json', 'package-lock.json']) fs.rmSync(path.join(root, old), { recursive: true, force: true })
+  log(`removed the install before releases (${path.join(root, 'dist')} and the rest)`)
 }
 
 function uninstall () {
-  const dest = staged(prefix)
-  const manifest = path.join(dest, 'package.json')
-  if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name !== 'diceroll') {
-    fail(`${dest} does not hold diceroll; not removing it`)
+  const manifest = [path.join(root, 'current/release.json'), path.join(root, 'package.json')].find((file) => fs.existsSync(file))
+  if (manifest !== undefined && JSON.parse(fs.readFileSync(manifest, 'utf8')).name !== 'diceroll') {
+    fail(`${root} does not hold diceroll; not removing it`)
   }
-  if (live) {
+  if (systemd) {
     // Units that are not loaded make disable/stop fail; uninstall should still go on.
     const quiet = (...args) => { try { execFileSync('systemctl', args, { stdio: 'ignore' }) } catch {} }
-    quiet('disable', '--now', ...SOCKETS)
-    quiet('stop', 'diceroll.service', 'diceroll@*.service')
+    quiet('disable', '--now', ...SOCKETS, 'diceroll-rebuild.path')
+    quiet('stop', 'diceroll.service', 'diceroll@*.service', 'diceroll-rebuild.service')
   }
   for (const unit of UNITS) fs.rmSync(path.join(unitDir, unit), { force: true })
-  fs.rmSync(dest, { recursive: true, force: true })
-  if (live) {
-    systemctl('daemon-reload')
+  const inUse = fs.existsSync(path.join(root, 'releases')) ? [...releasesInUse(prefix)] : []
+  if (inUse.length > 0) log(`removing releases still in use by running processes: ${inUse.join(', ')}`)
+  fs.rmSync(root, { recursive: true, force: true })
+  if (systemd) {
+    execFileSync('systemctl', ['daemon-reload'], { stdio: 'inherit' })
     try { execFileSync('systemctl', ['reset-failed', 'diceroll*'], { stdio: 'ignore' }) } catch {}
   }
-  console.log(`install-units: removed ${UNITS.join(', ')} from ${unitDir} and ${dest}`)
+  console.log(`install-units: removed ${UNITS.join(', ')} from ${unitDir} and ${root}`)
 }

@@ -40,9 +40,12 @@ script.runInThisContext()(module.exports, require, module, file, __dirname)
  * dist/diceroll: exec node with the startup snapshot when the binary is the one that built it
  * (check "link": dist/.node is a hard link to it; "stat": dist/.node holds its stat), else
  * dist/launch.cjs. exec keeps the pid, so LISTEN_PID still matches. --mode=per-connection picks
- * the blob that is not rehashed (scripts/snapshot.mjs), when there is one.
+ * the blob that is not rehashed (scripts/snapshot.mjs), when there is one. `dir`, when given, is
+ * the launcher's own directory, written in: an installed release names itself, so a process
+ * started through the prefix's `current` symlink keeps loading from its own release after the
+ * symlink moves on.
  */
-export function LAUNCHER_SOURCE({ node, check }) {
+export function LAUNCHER_SOURCE({ node, check, dir }) {
   const same = {
     link: `[ "$node" -ef "$dir/.node" ]`,
     stat: `read -r stamp < "$dir/.node" && [ "$(stat -L -c %d:%i:%s:%Y "$node")" = "$stamp" ]`,
@@ -53,7 +56,7 @@ export function LAUNCHER_SOURCE({ node, check }) {
 # when ${node} is the binary that built it, else from dist/launch.cjs (slower, same behaviour).
 # Run it by its real path; all arguments go to diceroll.
 node=${shellQuote(node)}
-case $0 in */*) dir=\${0%/*} ;; *) dir=. ;; esac
+${dir === undefined ? 'case $0 in */*) dir=\${0%/*} ;; *) dir=. ;; esac' : `dir=${shellQuote(dir)}`}
 blob=diceroll.blob
 v8flag=
 for arg; do

@@ -22,9 +22,10 @@ export const BLOBS = [
 /**
  * Writes out/diceroll.blob and out/diceroll-per-connection.blob (unless skipped or they fail:
  * the launcher then runs launch.cjs, or the first blob for per-connection) and out/diceroll, the
- * launcher that execs `node`. Returns true when the snapshot is in use.
+ * launcher that execs `node` (`launcherDir`: the directory the launcher names as its own, when
+ * `out` is not where it will run from). Returns true when the snapshot is in use.
  */
-export function makeSnapshotAndLauncher({ out, node, skip = false, log }) {
+export function makeSnapshotAndLauncher({ out, node, skip = false, log, launcherDir }) {
   const stamp = join(out, '.node')
   for (const file of [...BLOBS.map(({ file }) => join(out, file)), stamp, join(out, 'diceroll')]) rmSync(file, { force: true })
   let snapshot = false
@@ -54,7 +55,7 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, log }) {
       log(`cannot hard-link ${node} (${error.code}): the launcher checks it with stat(1) instead, ~1 ms slower`)
     }
   }
-  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check }), { mode: 0o755 })
+  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check, dir: launcherDir }), { mode: 0o755 })
   chmodSync(join(out, 'diceroll'), 0o755)
   log(`launcher ${join(out, 'diceroll')}: ${snapshot ? 'startup snapshot' : 'launch.cjs (no snapshot)'} with ${node}`)
   return snapshot

@@ -46,10 +46,10 @@ export function models({ vm, guest, port }: Context): void {
     const install = installCommand(guest)
     const out = await timed(`guest: ${install}`, () => vm.sh(`cd ${GUEST_SRC} && ${install}`))
     t.match(out, `systemctl enable --now ${SOCKETS}`, 'the install tells what to type next')
-    t.match(await vm.sh('systemctl cat diceroll.service'), /ExecStart=\/opt\/diceroll\/dist\/diceroll --mode=listener/)
+    t.match(await vm.sh('systemctl cat diceroll.service'), /ExecStart=\/opt\/diceroll\/current\/dist\/diceroll --mode=listener/)
     // The install made the startup snapshot with the guest's node, and the launcher execs that node.
-    t.match(await vm.sh('cat /opt/diceroll/dist/diceroll'), new RegExp(`^node='${guest.node}'$`, 'm'))
-    t.match(await vm.sh('test -s /opt/diceroll/dist/diceroll.blob && echo blob'), /^blob$/m)
+    t.match(await vm.sh('cat /opt/diceroll/current/dist/diceroll'), new RegExp(`^node='${guest.node}'$`, 'm'))
+    t.match(await vm.sh('test -s /opt/diceroll/current/dist/diceroll.blob && echo blob'), /^blob$/m)
     await vm.sh(`systemctl enable --now ${SOCKETS}`)
   })
 

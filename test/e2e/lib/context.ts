@@ -6,7 +6,7 @@ import type { Vm } from './vm.js'
 export const LISTENER = 5000
 export const PER_CONNECTION = 5001
 export const SOCKETS = 'diceroll-listener.socket diceroll.socket'
-export const UNIT_FILES = ['diceroll-listener.socket', 'diceroll.socket', 'diceroll.service', 'diceroll@.service']
+export const UNIT_FILES = ['diceroll-listener.socket', 'diceroll.socket', 'diceroll.service', 'diceroll@.service', 'diceroll-rebuild.path', 'diceroll-rebuild.service']
 export const ROLL = /^\{(?:"dice":"[^"]+","rolls":\[[\d,]+\],)?"result":\d+\}$/
 
 export interface Context {

@@ -14,8 +14,8 @@ export const PREFIX = '/opt/diceroll'
 export const INSTALL = `npm run install-units -- --prefix ${PREFIX}`
 /** The install as a user of `guest` types it: with the node the units are to run. */
 export const installCommand = (guest: Guest): string => guest.hostNode ? INSTALL : `${INSTALL} --node ${guest.node}`
-/** Back to the release installed before the last install (branch install's command). */
-export const ROLLBACK = `npm run install-units -- --rollback --prefix ${PREFIX}`
+/** Back to the release installed before the last install, as docs/deployment.md says. */
+export const ROLLBACK = `${PREFIX}/diceroll-release rollback`
 export const UNINSTALL = `npm run uninstall-units -- --prefix ${PREFIX}`
 
 /**
