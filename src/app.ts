@@ -3,7 +3,7 @@
 import type { Server } from 'node:http'
 import { fastify, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import fastifySensible from '@fastify/sensible'
-import { clientErrorHandler } from './client-error.js'
+import { answeredMissingHost, answerUnsupportedExpect, clientErrorHandler } from './client-error.js'
 import { ClosingServerResponse } from './closing-response.js'
 import type { RandomInt } from './dice.js'
 import { randomIntFrom } from './random.js'
@@ -55,10 +55,15 @@ export function fastifyOptions(options: AppOptions): FastifyHttpOptions<Server> 
     clientErrorHandler,
     // No byte in either direction for this long closes a connection in the middle of a request
     // or response: a client that pipelines requests and never reads held one open forever.
-    // Idle keep-alive connections follow keepAliveTimeout instead.
-    connectionTimeout: options.requestTimeoutMs ?? 0,
+    // Idle keep-alive connections follow keepAliveTimeout instead. It must end after the request
+    // timeout has had its check: at the same length, a client that sent nothing or half a request
+    // was closed without its 408 (node:http closes a timed-out socket silently, and checks for
+    // request timeouts only every connectionsCheckingInterval).
+    connectionTimeout: connectionTimeout(options.requestTimeoutMs ?? 0),
     http: {
       ...(options.closeEachConnection ? { ServerResponse: ClosingServerResponse } : {}),
+      // Answered and logged by the app instead (client-error.ts).
+      requireHostHeader: false,
       // node:http checks requestTimeout and headersTimeout only this often (default 30 s, so a
       // slow client outlived a 1 s --request-timeout by up to 30 s).
       connectionsCheckingInterval: checkingInterval(options.requestTimeoutMs ?? 0),
@@ -82,10 +87,11 @@ export function createApp(options: AppOptions, fastifyOpts: FastifyHttpOptions<S
   app.register(fastifySensible)
   // A callback hook, not an async one: it runs on every request in every mode (the snapshot's
   // app is built before the mode is known), and a promise per request costs listener throughput.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     if (options.closeEachConnection) reply.header('connection', 'close')
-    done()
+    if (!answeredMissingHost(request, reply)) done()
   })
+  app.server.on('checkExpectation', answerUnsupportedExpect.bind(app))
   app.addHook('onRequestAbort', logAbortedRequest(options))
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.after(() => rollRoutes(app, (min, max) => (options.randomInt ?? defaultRandomInt)(min, max)))
@@ -95,4 +101,9 @@ export function createApp(options: AppOptions, fastifyOpts: FastifyHttpOptions<S
 /** A quarter of the request timeout, between 250 ms and 1 s: late by at most that much. */
 function checkingInterval(requestTimeoutMs: number): number {
   return Math.min(1000, Math.max(250, Math.floor(requestTimeoutMs / 4)))
+}
+
+/** Two checks after the request timeout: the one that answers 408 always comes first. */
+export function connectionTimeout(requestTimeoutMs: number): number {
+  return requestTimeoutMs === 0 ? 0 : requestTimeoutMs + 2 * checkingInterval(requestTimeoutMs)
 }

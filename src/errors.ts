@@ -50,11 +50,14 @@ export function listenError(address: string, cause: NodeJS.ErrnoException): Dice
   return new DicerollError('DICEROLL_ERR_LISTEN', `cannot listen on ${address}: ${why}`, EXIT.LISTEN)
 }
 
-/** The one line a person reads on stderr when diceroll cannot start. */
-export function formatFatal(error: unknown): { line: string; exitCode: ExitCode } {
+/**
+ * The one line a person reads on stderr when diceroll cannot start, and its syslog priority on
+ * the journal: err (3) for a setup the message says how to fix, crit (2, as pino's fatal) for a bug.
+ */
+export function formatFatal(error: unknown): { line: string; exitCode: ExitCode; priority: 2 | 3 } {
   if (error instanceof DicerollError) {
-    return { line: `diceroll: ${error.message} [${error.code}]`, exitCode: error.exitCode }
+    return { line: `diceroll: ${error.message} [${error.code}]`, exitCode: error.exitCode, priority: 3 }
   }
   const message = error instanceof Error && error.stack ? error.stack : String(error)
-  return { line: `diceroll: internal error, please report it: ${message}`, exitCode: EXIT.INTERNAL }
+  return { line: `diceroll: internal error, please report it: ${message}`, exitCode: EXIT.INTERNAL, priority: 2 }
 }

@@ -1,6 +1,6 @@
 // pino writing JSON to fd 2 only: in per-connection mode fd 1 can be the client's socket, and a
 // stray log line there would end up inside the HTTP response.
-import { writeSync } from 'node:fs'
+import { fstatSync, writeSync } from 'node:fs'
 import { pino, type DestinationStream, type Logger } from 'pino'
 import type { LogLevel } from './config.js'
 
@@ -8,7 +8,43 @@ import type { LogLevel } from './config.js'
 export const BATCH_BYTES = 64 * 1024
 
 export function createLogger(level: LogLevel, bindings: Record<string, unknown>, batched = false): Logger {
-  return pino({ level, base: { pid: process.pid, ...bindings } }, stderrDestination(2, batched))
+  // Read at run time, never at import: a startup snapshot would freeze the build's stderr.
+  const journal = isJournalStream(process.env, 2)
+  return pino({ level, base: { pid: process.pid, ...bindings } }, stderrDestination(2, batched, journal))
+}
+
+/**
+ * True when `fd` is the journal stream systemd connected (systemd.exec(5)): JOURNAL_STREAM is
+ * `<st_dev>:<st_ino>` of that stream, in decimal. An inherited JOURNAL_STREAM whose fd was since
+ * redirected (to a file, a pipe, a terminal) no longer matches.
+ */
+export function isJournalStream(env: NodeJS.ProcessEnv, fd: number): boolean {
+  const expected = env.JOURNAL_STREAM
+  if (!expected) return false
+  try {
+    // bigint: an inode number past 2^53 would not compare exactly as a double.
+    const stat = fstatSync(fd, { bigint: true })
+    return expected === `${stat.dev}:${stat.ino}`
+  } catch {
+    return false
+  }
+}
+
+/** The syslog priority prefix of sd-daemon(3) for each pino level: what journald stores as PRIORITY. */
+const PRIORITY_PREFIX: Record<number, string> = { 60: '<2>', 50: '<3>', 40: '<4>', 30: '<6>', 20: '<7>', 10: '<7>' }
+/** Every line pino writes starts with this, then the level number (src/request-log.ts too). */
+const LEVEL_KEY = '{"level":'
+
+/** Prefixes a pino line with its priority; a line of another shape is left to journald's default. */
+export function withPriority(line: string): string {
+  if (!line.startsWith(LEVEL_KEY)) return line
+  const prefix = PRIORITY_PREFIX[Number(line.slice(LEVEL_KEY.length, LEVEL_KEY.length + 2))]
+  return prefix === undefined ? line : prefix + line
+}
+
+/** Prefixes every line of a text written straight to stderr with `<priority>`, on the journal. */
+export function journalLines(text: string, priority: number, journal = isJournalStream(process.env, 2)): string {
+  return journal ? text.replace(/^(?=.)/gm, `<${priority}>`) : text
 }
 
 /**
@@ -21,8 +57,17 @@ export function createLogger(level: LogLevel, bindings: Record<string, unknown>,
  * response. Batched (long-lived modes), the lines of one event-loop turn go out in one write at
  * the end of the turn, and on exit: one write(2) per request cost a quarter of the listener's
  * keep-alive throughput. A SIGKILL can lose the lines of the turn it interrupts.
+ *
+ * On the journal each line gets its priority prefix: journald stores every line of a stream at
+ * PRIORITY=6 (info) otherwise, and `journalctl -p warning` would show none of our warnings.
  */
-export function stderrDestination(fd = 2, batched = false): DestinationStream {
+export function stderrDestination(fd = 2, batched = false, journal = false): DestinationStream {
+  const destination = plainDestination(fd, batched)
+  if (!journal) return destination
+  return { write: (line: string) => destination.write(withPriority(line)) }
+}
+
+function plainDestination(fd: number, batched: boolean): DestinationStream {
   const writeNow = (text: string): void => {
     const bytes = Buffer.from(text)
     try {

@@ -7,7 +7,7 @@ import { parseConfig, USAGE } from './config.js'
 import { EXIT, formatFatal, type ExitCode } from './errors.js'
 import { probeServedLater, probeSocket } from './fd-quick.js'
 import { Lifecycle } from './lifecycle.js'
-import { createLogger } from './logger.js'
+import { createLogger, journalLines } from './logger.js'
 import { planMode } from './mode.js'
 import { createNotifier } from './notify.js'
 import { openUrandom } from './random.js'
@@ -65,8 +65,8 @@ function onStopSignals(stop: (name: NodeJS.Signals) => void): void {
 }
 
 function fail(error: unknown): never {
-  const { line, exitCode } = formatFatal(error)
-  process.stderr.write(`${line}\n`)
+  const { line, exitCode, priority } = formatFatal(error)
+  process.stderr.write(journalLines(`${line}\n`, priority))
   process.exit(exitCode)
 }
 

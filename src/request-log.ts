@@ -23,8 +23,13 @@ export function rememberPeerAddress(socket: Socket): void {
   if (address !== undefined) peerAddresses.set(socket, address)
 }
 
+/** The peer address of a connection for log lines: "unix" for a unix socket. */
+export function socketPeerAddress(socket: Socket): string {
+  return peerAddresses.get(socket) ?? socket.remoteAddress ?? 'unix'
+}
+
 function peerAddress(options: AppOptions, request: FastifyRequest): string {
-  return options.remoteAddress ?? peerAddresses.get(request.socket) ?? request.socket.remoteAddress ?? 'unix'
+  return options.remoteAddress ?? socketPeerAddress(request.socket)
 }
 
 /**

@@ -16,9 +16,10 @@ t.test('listen errors say how to fix the common causes', async (t) => {
 })
 
 t.test('formatFatal: one line for ours, the stack for a bug', async (t) => {
-  t.same(formatFatal(new DicerollError('DICEROLL_ERR_X', 'what and how', EXIT.USAGE)), { line: 'diceroll: what and how [DICEROLL_ERR_X]', exitCode: 2 })
+  t.same(formatFatal(new DicerollError('DICEROLL_ERR_X', 'what and how', EXIT.USAGE)), { line: 'diceroll: what and how [DICEROLL_ERR_X]', exitCode: 2, priority: 3 })
   const bug = formatFatal(new TypeError('x is undefined'))
   t.equal(bug.exitCode, 1)
+  t.equal(bug.priority, 2, 'crit on the journal, as pino\'s fatal')
   t.match(bug.line, /^diceroll: internal error, please report it: TypeError: x is undefined\n\s+at /)
-  t.same(formatFatal('thrown string'), { line: 'diceroll: internal error, please report it: thrown string', exitCode: 1 })
+  t.same(formatFatal('thrown string'), { line: 'diceroll: internal error, please report it: thrown string', exitCode: 1, priority: 2 })
 })

@@ -2,6 +2,7 @@
 // to us as stdin or fd 3. Serve one request, close, and report the exit code.
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import { markClientErrorLogged } from '../client-error.js'
 import { activationError, EXIT, type ExitCode } from '../errors.js'
 import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
 import { rememberPeerAddress } from '../request-log.js'
@@ -59,7 +60,8 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
       app.log.warn(details, message)
       if (code !== EXIT.REQUEST_TIMEOUT) return void socket.destroy()
       // A client not answered yet gets a 408 (as from node:http's own request timeout, which
-      // may fire a moment later), then the connection closes.
+      // may fire a moment later), then the connection closes. The line above is its log line.
+      markClientErrorLogged(socket)
       app.server.emit('clientError', Object.assign(new Error(message), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), socket)
       setTimeout(() => socket.destroy(), DEADLINE_GRACE_MS)
     }
