@@ -21,6 +21,11 @@ export interface Config {
   /** Bounds a graceful stop; connections still open then are cut (exit code 12). */
   stopTimeoutMs: number
   logLevel: LogLevel
+  /**
+   * FileDescriptorStoreMax= of the unit: how many idle connections a stop may hand to systemd's
+   * fd store (docs/lifecycle.md); 0 = no store, drain them instead.
+   */
+  fdStoreMax: number
   help: boolean
 }
 
@@ -62,6 +67,7 @@ export function parseConfig(argv: readonly string[], env: Env): Config {
     keepAliveTimeoutMs: seconds('--keep-alive-timeout', given['keep-alive-timeout'] ?? '5', 0.001),
     stopTimeoutMs: seconds('--stop-timeout', given['stop-timeout'] ?? '10', 0.001),
     logLevel: oneOf('--log-level', given['log-level'] ?? 'info', LOG_LEVELS),
+    fdStoreMax: fdStoreMax(env),
     help: given.help !== undefined,
   }
 }
@@ -124,6 +130,19 @@ function parsePort(value: string, source: string): number {
     throw usageError(`${source}=${value} is not a port: give a whole number from 0 to 65535 (0 picks a free port)`)
   }
   return port
+}
+
+/**
+ * systemd >= 254 sets FDSTORE to FileDescriptorStoreMax= (systemd.exec(5)); older ones set
+ * nothing, so the unit says it in DICEROLL_FDSTORE. FDSTORE wins: it is what PID 1 will keep.
+ */
+function fdStoreMax(env: Env): number {
+  const [name, value] = env.FDSTORE !== undefined ? ['FDSTORE', env.FDSTORE] : ['DICEROLL_FDSTORE', env.DICEROLL_FDSTORE]
+  if (value === undefined) return 0
+  if (!/^\d{1,9}$/.test(value)) {
+    throw usageError(`${name}=${value} is not valid: give the unit's FileDescriptorStoreMax=, a whole number (0 = no fd store)`)
+  }
+  return Number(value)
 }
 
 function seconds(flag: string, value: string, min: number): number {

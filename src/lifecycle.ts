@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Server, Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { EXIT, type ExitCode } from './errors.js'
+import type { FdStore } from './fd-store.js'
 import type { Notifier } from './notify.js'
 
 export interface LifecycleOptions {
@@ -16,6 +17,8 @@ export interface LifecycleOptions {
   stopTimeoutMs: number
   /** At most one STATUS= update per interval. */
   statusIntervalMs?: number
+  /** systemd's fd store, when there is one: a stop hands idle connections to it instead of draining them. */
+  fdStore?: FdStore | undefined
 }
 
 interface Connection {
@@ -33,6 +36,7 @@ export class Lifecycle {
   private readonly responses = new Set<ServerResponse>()
   private acceptors: readonly Server[] = []
   private requests = 0
+  private handedOver = 0
   private stopping: string | undefined
   private finished = false
   private idleSince = 0
@@ -93,18 +97,21 @@ export class Lifecycle {
     for (const response of this.responses) {
       if (!response.headersSent) response.setHeader('connection', 'close')
     }
-    for (const [socket, connection] of this.connections) this.closeIfIdle(socket, connection)
+    let handedOver = 0
+    for (const [socket, connection] of this.connections) handedOver += this.handOverIfIdle(socket, connection)
     this.options.notifier.send(`STOPPING=1\nSTATUS=${this.status()}`)
     if (this.connections.size === 0) {
       if (reason === 'idle') {
         this.app.log.info({ idleTimeoutMs: this.options.idleTimeoutMs, requests: this.requests }, 'idle: exiting; the socket stays with systemd, which starts us again on the next connection')
       } else {
-        this.app.log.info({ reason, requests: this.requests }, `${reason}: stopping, no open connection`)
+        const left = handedOver === 0 ? 'no open connection' : `handed ${handedOver} idle connections to systemd's fd store`
+        this.app.log.info({ reason, requests: this.requests, handedOver }, `${reason}: stopping, ${left}`)
       }
       this.finish(EXIT.OK)
       return
     }
-    this.app.log.info({ reason, connections: this.connections.size }, `${reason}: stopping, draining ${this.connections.size} connections`)
+    const stored = handedOver === 0 ? '' : `handed ${handedOver} idle connections to systemd's fd store, `
+    this.app.log.info({ reason, connections: this.connections.size, handedOver }, `${reason}: stopping, ${stored}draining ${this.connections.size} connections`)
     this.stopTimer = setTimeout(() => this.force('stop timeout'), this.options.stopTimeoutMs)
   }
 
@@ -142,21 +149,31 @@ export class Lifecycle {
       connection.inFlight--
       connection.served++
       connection.bytesReadWhenIdle = request.socket.bytesRead
-      if (this.stopping !== undefined) this.closeIfIdle(request.socket, connection)
+      // Not one answered with Connection: close: node:http closes that one itself.
+      if (this.stopping !== undefined && response.shouldKeepAlive) this.handOverIfIdle(request.socket, connection)
       this.changed()
     })
   }
 
   /**
-   * While stopping, a keep-alive connection between requests is closed (as Go's Shutdown does),
-   * but one that has not sent its first request yet, or has begun its next one, is left to send
-   * it: it is served with Connection: close. Closing those would reset a client that did nothing
-   * wrong.
+   * While stopping, a connection of which we hold no byte (between keep-alive requests, or not
+   * begun yet) goes to systemd's fd store when there is one, for the next instance. Our copy is
+   * closed without shutdown() or end(): PID 1 holds a dup, so the client's socket stays open and
+   * what it sends meanwhile waits in the kernel. A connection with bytes read here is served here,
+   * with Connection: close. Without a store every connection drains: an idle one stays open until
+   * the keep-alive timeout it was promised (the server closes it then), and a request that comes
+   * meanwhile gets Connection: close. Closing idle ones at once would cross a request already on
+   * its way, which the client loses (docs/lifecycle.md). Returns 1 when handed over.
    */
-  private closeIfIdle(socket: Socket, connection: Connection): void {
-    if (connection.inFlight === 0 && connection.served > 0 && socket.bytesRead === connection.bytesReadWhenIdle) {
-      socket.destroySoon()
-    }
+  private handOverIfIdle(socket: Socket, connection: Connection): number {
+    const { fdStore } = this.options
+    if (fdStore === undefined || this.stopping === 'idle' || this.handedOver >= fdStore.max) return 0
+    if (connection.inFlight > 0 || socket.bytesRead !== connection.bytesReadWhenIdle || socket.writableEnded) return 0
+    if (!fdStore.store(socket)) return 0
+    this.handedOver++
+    this.connections.delete(socket)
+    socket.destroy()
+    return 1
   }
 
   private becameIdle(): void {

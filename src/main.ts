@@ -6,6 +6,7 @@ import { buildApp } from './app.js'
 import { parseConfig, USAGE } from './config.js'
 import { EXIT, formatFatal, type ExitCode } from './errors.js'
 import { probeServedLater, probeSocket } from './fd-quick.js'
+import { createFdStore, takeStored } from './fd-store.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger, journalLines } from './logger.js'
 import { planMode } from './mode.js'
@@ -50,12 +51,17 @@ async function main(): Promise<ExitCode> {
     idleTimeoutMs: plan.mode === 'listener' ? config.idleTimeoutMs : 0,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     stopTimeoutMs: config.stopTimeoutMs,
+    // Only a unit's main process has a store: standalone drains.
+    fdStore: plan.mode === 'listener' ? createFdStore(notifier, config.fdStoreMax, process.pid, logger) : undefined,
   })
   onStopSignals((name) => lifecycle.signal(name))
-  const acceptors = plan.mode === 'listener'
-    ? await serveListeners(app, plan.fds)
-    : await serveStandalone(app, config.host, config.port)
-  lifecycle.serving(acceptors)
+  if (plan.mode === 'listener') {
+    const acceptors = await serveListeners(app, plan.fds)
+    takeStored(app, plan.stored, notifier, logger, process.env.DICEROLL_NOTIFY_ADDON)
+    lifecycle.serving(acceptors)
+  } else {
+    lifecycle.serving(await serveStandalone(app, config.host, config.port))
+  }
   return lifecycle.done
 }
 

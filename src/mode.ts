@@ -7,26 +7,37 @@ import type { FdInfo } from './fd-probe.js'
 
 export type Plan =
   | { mode: 'standalone' }
-  | { mode: 'listener'; fds: ListenFd[] }
+  | { mode: 'listener'; fds: ListenFd[]; stored: ListenFd[] }
   | { mode: 'per-connection'; fd: number; source: 'stdin' | 'fd' }
 
 export type Probe = (fd: number, depth?: 'full' | 'quick') => FdInfo
 
 const STDIN = 0
 
+/**
+ * Connections from systemd's fd store come back in LISTEN_FDS beside the socket unit's listeners,
+ * told apart only by name: "keep-alive.*" is what we store, "stored" what systemd calls an
+ * entry stored without a name (src/fd-store.ts checks both). Only a listener keeps a store.
+ */
+export function isStoredName(name: string): boolean {
+  return name === 'stored' || name.startsWith('keep-alive')
+}
+
 export function planMode(mode: Mode, activation: Activation, probe: Probe): Plan {
+  const stored = activation.fds.filter((entry) => isStoredName(entry.name))
+  const listeners = activation.fds.filter((entry) => !isStoredName(entry.name))
   switch (mode) {
     case 'standalone':
       return { mode: 'standalone' }
     case 'listener':
-      if (activation.fds.length === 0) {
-        throw activationError(`--mode=listener needs listening sockets from systemd, but ${activation.whyNone}`)
+      if (listeners.length === 0) {
+        throw activationError(`--mode=listener needs listening sockets from systemd, but ${activation.whyNone ?? `only stored connections were passed (${stored.map((entry) => entry.name).join(', ')}); check ListenStream= in the .socket unit`}`)
       }
-      return { mode: 'listener', fds: checkListeners(activation.fds, probe) }
+      return { mode: 'listener', fds: checkListeners(listeners, probe), stored }
     case 'per-connection':
       return planPerConnection(activation, probe)
     case 'auto':
-      return planAuto(activation, probe)
+      return stored.length > 0 ? planMode('listener', activation, probe) : planAuto(activation, probe)
   }
 }
 
@@ -36,7 +47,7 @@ function planAuto(activation: Activation, probe: Probe): Plan {
     if (rest.length === 0 && (first.name === 'connection' || (probe(first.fd, 'quick').kind !== 'listening' && probe(first.fd).kind === 'connected'))) {
       return { mode: 'per-connection', fd: first.fd, source: 'fd' }
     }
-    return { mode: 'listener', fds: checkListeners(activation.fds, probe) }
+    return { mode: 'listener', fds: checkListeners(activation.fds, probe), stored: [] }
   }
   if (activation.envPresent) {
     throw activationError(`socket activation variables are set, but ${activation.whyNone}; to run without systemd, unset LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES or pass --mode=standalone`)

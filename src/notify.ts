@@ -9,8 +9,13 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getSystemErrorName } from 'node:util'
 
-/** The addon's one function: 0 when sent, or a negative errno. */
-export type SendDatagram = (address: string, state: string) => number
+/** The addon (native/sd_notify.c). */
+export interface Addon {
+  /** 0 when sent, or a negative errno; fds go as SCM_RIGHTS (sd_pid_notify_with_fds). */
+  send(address: string, state: string, fds?: readonly number[]): number
+  /** What kind of socket fd is (SOCKET_STATE in src/fd-store.ts), or a negative errno. */
+  socketState(fd: number): number
+}
 
 export interface NotifyLog {
   warn(details: object, message: string): void
@@ -23,6 +28,12 @@ export interface Notifier {
   readonly watchdogIntervalMs: number | undefined
   /** Sends newline-separated assignments such as "READY=1\nSTATUS=serving". Never throws. */
   send(state: string): void
+  /**
+   * Sends state with fds attached (FDSTORE=1): undefined once the datagram is queued for
+   * systemd, else why not (an errno name such as EAGAIN). Never throws, never warns: the caller
+   * keeps what could not be stored.
+   */
+  sendFds(state: string, fds: readonly number[]): string | undefined
 }
 
 type Env = Record<string, string | undefined>
@@ -41,9 +52,9 @@ export function createNotifier(env: Env, pid: number, log: NotifyLog): Notifier 
   const watchdogIntervalMs = watchdogInterval(env, pid, log)
   for (const name of NOTIFY_ENV) delete env[name]
   if (address === undefined || address === '') return disabled(undefined)
-  const loaded = loadAddon(env.DICEROLL_NOTIFY_ADDON)
-  if (typeof loaded === 'string') {
-    log.warn({ notifySocket: address, addon: ADDON }, `cannot notify systemd: ${loaded}; the service runs, but a Type=notify unit will time out waiting for READY=1`)
+  const addon = loadAddon(env.DICEROLL_NOTIFY_ADDON)
+  if (typeof addon === 'string') {
+    log.warn({ notifySocket: address, addon: ADDON }, `cannot notify systemd: ${addon}; the service runs, but a Type=notify unit will time out waiting for READY=1`)
     return disabled(undefined)
   }
   let warned = false
@@ -51,17 +62,21 @@ export function createNotifier(env: Env, pid: number, log: NotifyLog): Notifier 
     enabled: true,
     watchdogIntervalMs,
     send(state) {
-      const result = loaded(address, state)
+      const result = addon.send(address, state)
       if (result === 0 || warned) return
       // Once: the manager may be gone (shutdown) and a line per ping would flood the journal.
       warned = true
       log.warn({ notifySocket: address, errno: errnoName(result) }, `cannot notify systemd at NOTIFY_SOCKET=${address}: ${errnoName(result)}`)
     },
+    sendFds(state, fds) {
+      const result = addon.send(address, state, fds)
+      return result === 0 ? undefined : errnoName(result)
+    },
   }
 }
 
 function disabled(watchdogIntervalMs: number | undefined): Notifier {
-  return { enabled: false, watchdogIntervalMs, send() {} }
+  return { enabled: false, watchdogIntervalMs, send() {}, sendFds: () => 'NOTIFY_SOCKET unset' }
 }
 
 /** Half of WATCHDOG_USEC, if it is meant for us: WATCHDOG_PID unset or our pid (sd_watchdog_enabled). */
@@ -77,16 +92,16 @@ function watchdogInterval(env: Env, pid: number, log: NotifyLog): number | undef
   return Math.max(1, Math.floor(usec / 2000))
 }
 
-/** The addon's send function, or why it cannot be loaded, in words a person can act on. */
-export function loadAddon(override: string | undefined, from = dirname(fileURLToPath(import.meta.url))): SendDatagram | string {
+/** The addon, or why it cannot be loaded, in words a person can act on. */
+export function loadAddon(override: string | undefined, from = dirname(fileURLToPath(import.meta.url))): Addon | string {
   const path = override || findAddon(from)
   if (path === undefined || !existsSync(path)) {
     return `the native addon ${override || ADDON} is not built (was npm ci run with --ignore-scripts? run "npm rebuild diceroll", or "npx node-gyp rebuild" in the package)`
   }
   try {
-    const addon = createRequire(import.meta.url)(path) as { send?: unknown }
-    if (typeof addon.send !== 'function') return `${path} is not the sd_notify addon`
-    return addon.send as SendDatagram
+    const addon = createRequire(import.meta.url)(path) as Partial<Record<keyof Addon, unknown>>
+    if (typeof addon.send !== 'function' || typeof addon.socketState !== 'function') return `${path} is not the sd_notify addon`
+    return addon as Addon
   } catch (error) {
     return `the native addon ${path} does not load (${(error as Error).message.split('\n')[0]}); rebuild it with "npm rebuild diceroll"`
   }

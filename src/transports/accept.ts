@@ -1,7 +1,7 @@
 // Listening sockets are plain net.Servers that hand each accepted connection to the app's one
 // http.Server, so TCP, IPv6 and unix listeners (inherited or our own) share one app, one set of
 // HTTP timeouts and one view of the open connections.
-import { createServer, type Server } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { lingerOnClose } from '../lingering-close.js'
 import { rememberPeerAddress } from '../request-log.js'
@@ -10,12 +10,15 @@ export function createAcceptor(app: FastifyInstance): Server {
   // allowHalfOpen as http.Server itself would: a client that half-closes after its request still
   // gets the response (see httpAllowHalfOpen in prepareHttpServer).
   const acceptor = createServer({ allowHalfOpen: true, noDelay: true })
-  acceptor.on('connection', (socket) => {
-    lingerOnClose(socket)
-    rememberPeerAddress(socket)
-    app.server.emit('connection', socket)
-  })
+  acceptor.on('connection', (socket) => serveSocket(app, socket))
   return acceptor
+}
+
+/** One connection onto the app, accepted here or taken from systemd's fd store alike. */
+export function serveSocket(app: FastifyInstance, socket: Socket): void {
+  lingerOnClose(socket)
+  rememberPeerAddress(socket)
+  app.server.emit('connection', socket)
 }
 
 /** Readies app.server for connections handed to it instead of accepted by itself. */
