@@ -20,7 +20,8 @@ const RUN = '/run/e2e-load'
 export async function startLoad(vm: Vm, specs: LoadSpec[]): Promise<{ stop: () => Promise<LoadReport> }> {
   const args = specs.map((s) => `${s.port}:${s.keepAlive}:${s.newConnection}`).join(' ')
   await vm.sh(`rm -rf ${RUN} && mkdir ${RUN} && ` +
-    `setsid -f sh -c 'node ${GUEST_SRC}/test/e2e/guest/load.mjs ${RUN}/stop ${args} > ${RUN}/out.json 2> ${RUN}/err.txt; touch ${RUN}/done' < /dev/null`)
+    // Nothing of it may hold ssh's stdout or stderr, or the command would wait for the load to end.
+    `setsid -f sh -c 'node ${GUEST_SRC}/test/e2e/guest/load.mjs ${RUN}/stop ${args} > ${RUN}/out.json 2> ${RUN}/err.txt; touch ${RUN}/done' < /dev/null > /dev/null 2>&1`)
   return {
     async stop() {
       await vm.sh(`touch ${RUN}/stop`)
