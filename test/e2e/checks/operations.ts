@@ -33,9 +33,15 @@ async function instanceRelease(vm: Vm, guestPort: number, hostPort: number): Pro
   try {
     if (!await waitFor(60, async () => (await instances(vm)).length === 1)) return '(no instance started)'
     const [instance = ''] = await instances(vm)
-    const pid = (await show(vm, instance, 'MainPID')).MainPID
-    const args = (await vm.sh(`tr '\\0' '\\n' < /proc/${pid}/cmdline`)).split('\n')
-    const file = args.find((a) => /\/dist\/(diceroll[^/]*\.blob|launch\.cjs)$/.test(a))
+    // Until systemd's child has exec'd the launcher and the launcher node, the command line is not node's.
+    let args: string[] = []
+    const dist = (arg: string): boolean => /\/dist\/(diceroll[^/]*\.blob|launch\.cjs)$/.test(arg)
+    await waitFor(30, async () => {
+      const pid = (await show(vm, instance, 'MainPID')).MainPID
+      args = (await vm.ssh(`tr '\\0' '\\n' < /proc/${pid}/cmdline`)).stdout.split('\n')
+      return args.some(dist)
+    })
+    const file = args.find(dist)
     if (!file) return `(no dist/ in the command line of ${instance}: ${args.join(' ')})`
     return (await vm.sh(`readlink -f ${file.replace(/\/[^/]+$/, '')}`)).replace(/\/dist$/, '')
   } finally {
@@ -80,7 +86,7 @@ export function operations({ vm, guest, port }: Context): void {
   t.test('the documented install again, under load on both ports, then a restart: no failed request, no failed instance', async (t) => {
     released = await listenerRelease(vm)
     const cursor = await journalCursor(vm)
-    const load = await startLoad(vm, [{ port: LISTENER, keepAlive: 2, newConnection: 2 }, { port: PER_CONNECTION, keepAlive: 0, newConnection: 2 }])
+    const load = await startLoad(vm, [{ port: LISTENER, keepAlive: 2, newConnection: 2 }, { port: PER_CONNECTION, keepAlive: 0, newConnection: 1 }])
     await sleep(SETTLE_MS)
     const install = installCommand(guest)
     await timed(`upgrade under load: ${install}`, () => vm.sh(`cd ${GUEST_SRC} && ${install}`))
