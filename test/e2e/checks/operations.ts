@@ -12,6 +12,9 @@ import type { Vm } from '../lib/vm.js'
 
 const RESTARTS = 5
 const SETTLE_MS = 3000
+// Every per-connection request starts a Node process, seconds of CPU under emulation: one
+// client at about a request a second keeps the port under load without starving the install.
+const PER_CONNECTION_PAUSE_MS = 2000
 
 /** Journal lines after `cursor` that say a diceroll unit failed or could not exec. */
 async function failures(vm: Vm, cursor: string): Promise<string[]> {
@@ -86,7 +89,7 @@ export function operations({ vm, guest, port }: Context): void {
   t.test('the documented install again, under load on both ports, then a restart: no failed request, no failed instance', async (t) => {
     released = await listenerRelease(vm)
     const cursor = await journalCursor(vm)
-    const load = await startLoad(vm, [{ port: LISTENER, keepAlive: 2, newConnection: 2 }, { port: PER_CONNECTION, keepAlive: 0, newConnection: 1 }])
+    const load = await startLoad(vm, [{ port: LISTENER, keepAlive: 2, newConnection: 2 }, { port: PER_CONNECTION, keepAlive: 0, newConnection: 1, pauseMs: PER_CONNECTION_PAUSE_MS }])
     await sleep(SETTLE_MS)
     const install = installCommand(guest)
     await timed(`upgrade under load: ${install}`, () => vm.sh(`cd ${GUEST_SRC} && ${install}`))

@@ -1,8 +1,9 @@
 // Runs inside the VM: steady load until STOP_FILE appears, then prints what the clients saw as
 // JSON on stdout. Every request that does not end in a 200 with a roll counts as failed.
-//   node load.mjs STOP_FILE PORT:KEEP_ALIVE:NEW_CONNECTION ...
+//   node load.mjs STOP_FILE PORT:KEEP_ALIVE:NEW_CONNECTION[:PAUSE_MS] ...
 // e.g. 5000:2:2 is two clients that keep their connection alive and two that open a new
-// connection for each request, on port 5000.
+// connection for each request, on port 5000; each pauses up to PAUSE_MS (default 40) between
+// requests.
 import fs from 'node:fs'
 import http from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -32,7 +33,7 @@ function request(port, agent) {
   })
 }
 
-async function client(port, kind) {
+async function client(port, kind, pauseMs) {
   const t = tally(`${port} ${kind}`)
   // One connection per keep-alive client, so each one meets a restart with its own idle socket.
   const agent = kind === 'keep-alive' ? new http.Agent({ keepAlive: true, maxSockets: 1 }) : false
@@ -43,16 +44,16 @@ async function client(port, kind) {
     else { t.failed++; t.errors[r.error] = (t.errors[r.error] ?? 0) + 1 }
     if (r.waitMs > t.maxWaitMs) Object.assign(t, { maxWaitMs: r.waitMs, maxWaitAtS: r.sentAtS })
     // Pauses leave keep-alive connections idle at random moments, as real clients do.
-    await sleep(Math.random() * 40)
+    await sleep(Math.random() * pauseMs)
   }
   if (agent) agent.destroy()
 }
 
 const runs = []
 for (const spec of specs) {
-  const [port, keepAlive, fresh] = spec.split(':').map(Number)
-  for (let i = 0; i < keepAlive; i++) runs.push(client(port, 'keep-alive'))
-  for (let i = 0; i < fresh; i++) runs.push(client(port, 'new-connection'))
+  const [port, keepAlive, fresh, pauseMs = 40] = spec.split(':').map(Number)
+  for (let i = 0; i < keepAlive; i++) runs.push(client(port, 'keep-alive', pauseMs))
+  for (let i = 0; i < fresh; i++) runs.push(client(port, 'new-connection', pauseMs))
 }
 await Promise.all(runs)
 const all = Object.values(clients)

@@ -13,12 +13,16 @@ export interface LoadReport {
   /** By "PORT keep-alive" and "PORT new-connection". */
   clients: Record<string, ClientTally>
 }
-export interface LoadSpec { port: number, keepAlive: number, newConnection: number }
+export interface LoadSpec {
+  port: number, keepAlive: number, newConnection: number
+  /** Each client pauses up to this long between requests (default 40 ms). */
+  pauseMs?: number
+}
 
 const RUN = '/run/e2e-load'
 
 export async function startLoad(vm: Vm, specs: LoadSpec[]): Promise<{ stop: () => Promise<LoadReport> }> {
-  const args = specs.map((s) => `${s.port}:${s.keepAlive}:${s.newConnection}`).join(' ')
+  const args = specs.map((s) => `${s.port}:${s.keepAlive}:${s.newConnection}:${s.pauseMs ?? 40}`).join(' ')
   await vm.sh(`rm -rf ${RUN} && mkdir ${RUN} && ` +
     // Nothing of it may hold ssh's stdout or stderr, or the command would wait for the load to end.
     `setsid -f sh -c 'node ${GUEST_SRC}/test/e2e/guest/load.mjs ${RUN}/stop ${args} > ${RUN}/out.json 2> ${RUN}/err.txt; touch ${RUN}/done' < /dev/null > /dev/null 2>&1`)
