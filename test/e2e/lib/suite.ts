@@ -20,12 +20,20 @@ export async function runSuite(guest: Guest): Promise<void> {
     await timed(`payload disk (${what})`, async () => buildPayload(dir, guest)),
     path.join(dir, 'console.log'), [LISTENER, PER_CONNECTION])
   const ctx: Context = { vm, guest, port: (guestPort) => vm.ports[guestPort] ?? 0 }
+  let summarized = false
+  const summarize = (verdict: string): void => {
+    summarized = true
+    process.stderr.write(`\n${writeSummary(verdict)}\n`)
+  }
   t.afterEach((sub) => { outcome(sub.name, sub.passing()) })
   t.teardown(async () => {
     step('halting the VM')
     await vm.halt(path.join(dir, 'journal.txt'))
-    process.stderr.write(`\n${writeSummary(t.passing() ? 'all passed' : 'FAILURES, see the TAP output')}\n`)
+    summarize(t.passing() ? 'all passed' : 'FAILURES, see the TAP output')
   })
+  // Cut short (tap's --timeout, ^C): still leave the results so far; exiting also ends the VM.
+  process.once('exit', () => { if (!summarized) summarize('INTERRUPTED before the end') })
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(1))
   models(ctx)
   observability(ctx)
   operations(ctx)
