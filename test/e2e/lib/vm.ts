@@ -58,7 +58,7 @@ export class Vm {
     for (const accel of accels) {
       const started = Date.now()
       this.start(accel)
-      if (await this.waitForSsh(accel === 'kvm' ? 90 : 300)) return (Date.now() - started) / 1000
+      if (await this.waitForSsh(accel === 'kvm' ? 90 : 600)) return (Date.now() - started) / 1000
       step(`no ssh under -accel ${accel}`)
       await this.kill()
     }
