@@ -87,6 +87,8 @@ export function operations({ vm, guest, port }: Context): void {
   })
 
   t.test('the documented install again, under load on both ports, then a restart: no failed request, no failed instance', async (t) => {
+    // The listener may have idled out (or never started, in a --grep run): start it to see its release.
+    await vm.sh(`curl -s -o /dev/null -m 60 http://127.0.0.1:${LISTENER}/healthz`)
     released = await listenerRelease(vm)
     const cursor = await journalCursor(vm)
     const load = await startLoad(vm, [{ port: LISTENER, keepAlive: 2, newConnection: 2 }, { port: PER_CONNECTION, keepAlive: 0, newConnection: 1, pauseMs: PER_CONNECTION_PAUSE_MS }])
