@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { nativeAddons, productionModules } from '../../../scripts/production-modules.mjs'
+import type { Guest } from './guests.js'
 import type { Vm } from './vm.js'
 
 export const REPO = path.resolve(import.meta.dirname, '../../..')
@@ -11,19 +12,23 @@ export const GUEST_SRC = '/usr/local/src/diceroll'
 export const PREFIX = '/opt/diceroll'
 /** The documented install command, run from the project directory. */
 export const INSTALL = `npm run install-units -- --prefix ${PREFIX}`
+/** The install as a user of `guest` types it: with the node the units are to run. */
+export const installCommand = (guest: Guest): string => guest.hostNode ? INSTALL : `${INSTALL} --node ${guest.node}`
+/** Back to the release installed before the last install, as docs/deployment.md says. */
+export const ROLLBACK = `${PREFIX}/diceroll-release rollback`
 export const UNINSTALL = `npm run uninstall-units -- --prefix ${PREFIX}`
 
 /**
- * A second disk, mounted as the guest's /usr/local: the host's node and npm (as a user's host
- * would have them) and the built project. `mkfs.ext4 -d` makes it in a few seconds; streaming
- * the same files over ssh into the emulated guest took 20 s.
+ * A second disk, mounted as the guest's /usr/local: npm, the host's node unless the guest has its
+ * own (as a user's host would have them), and the built project. `mkfs.ext4 -d` makes it in a
+ * few seconds; streaming the same files over ssh into the emulated guest took 20 s.
  */
-export function buildPayload(dir: string): string {
+export function buildPayload(dir: string, guest: Guest): string {
   const root = path.join(dir, 'payload')
   fs.rmSync(root, { recursive: true, force: true })
   const node = fs.realpathSync(process.execPath)
   fs.mkdirSync(path.join(root, 'bin'), { recursive: true })
-  fs.copyFileSync(node, path.join(root, 'bin/node'))
+  if (guest.hostNode) fs.copyFileSync(node, path.join(root, 'bin/node'))
   fs.cpSync(fs.realpathSync(path.join(path.dirname(node), '../lib/node_modules/npm')), path.join(root, 'lib/node_modules/npm'), { recursive: true })
   fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(root, 'bin/npm'))
   const project = ['package.json', 'package-lock.json', 'dist', 'units', 'scripts', 'docs', 'test/e2e/guest', ...nativeAddons(REPO), ...productionModules(REPO)]

@@ -6,6 +6,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Guest } from './guests.js'
 import { step } from './progress.js'
 
 const VM_DIR = path.resolve(import.meta.dirname, '../vm')
@@ -13,15 +14,15 @@ const VM_DIR = path.resolve(import.meta.dirname, '../vm')
 export interface Result { code: number, stdout: string, stderr: string }
 
 /** Runs a host script; its stderr (progress) goes to ours. Throws on failure. */
-function runScript(script: string): string {
-  const r = spawnSync(path.join(VM_DIR, script), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+function runScript(script: string, ...args: string[]): string {
+  const r = spawnSync(path.join(VM_DIR, script), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
   if (r.status !== 0) throw new Error(`${script} failed (exit ${r.status ?? r.signal})`)
   return r.stdout.trim()
 }
 
-export function prepareHost(): string {
+export function prepareHost(guest: Guest): string {
   runScript('host-deps.sh')
-  return runScript('image.sh')
+  return runScript('image.sh', guest.suite, guest.packages.join(','))
 }
 
 async function freePort(): Promise<number> {
@@ -57,7 +58,7 @@ export class Vm {
     for (const accel of accels) {
       const started = Date.now()
       this.start(accel)
-      if (await this.waitForSsh(accel === 'kvm' ? 90 : 300)) return (Date.now() - started) / 1000
+      if (await this.waitForSsh(accel === 'kvm' ? 90 : 600)) return (Date.now() - started) / 1000
       step(`no ssh under -accel ${accel}`)
       await this.kill()
     }

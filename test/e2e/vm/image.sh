@@ -3,10 +3,12 @@
 # The image holds no project code: node, npm and the project arrive per run on a second disk.
 # Cached by a hash of this recipe, outside the clone, so CI's fresh clones on this machine reuse it.
 # Prints the image directory on stdout (disk.raw, vmlinuz, initrd.img, id_ed25519).
+#   image.sh [SUITE [EXTRA_PACKAGES]]   e.g. image.sh trixie nodejs (default: the host's own suite)
+# The guest has no network, so whatever it must run from Debian (e.g. nodejs) is baked in here.
 set -eu
 . /etc/os-release
-suite=${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}
-packages=systemd,systemd-sysv,dbus,udev,kmod,curl,openssh-server,linux-image-cloud-amd64,iproute2,procps
+suite=${1:-${VERSION_CODENAME:?no VERSION_CODENAME in /etc/os-release}}
+packages=systemd,systemd-sysv,dbus,udev,kmod,curl,openssh-server,linux-image-cloud-amd64,iproute2,procps${2:+,$2}
 
 # The mirror the host already uses: deb822 "URIs:" first, then a one-line "deb URL suite".
 mirror=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null \
