@@ -36,5 +36,7 @@ export function withSlowStartStatus(notifier: Notifier, reason = startReport().r
       return notifier.watchdogIntervalMs
     },
     send: (state) => notifier.send(state.replace(/^STATUS=.*$/m, (line) => `${line}; slow start: ${reason}`)),
+    // The fd store's messages carry no STATUS=; they pass through as they are.
+    sendFds: (state, fds) => notifier.sendFds(state, fds),
   }
 }

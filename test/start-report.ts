@@ -29,7 +29,16 @@ t.test('a slow start is a warn line in the long-lived modes, a debug line per co
 
 t.test('STATUS= says why the start was slow for as long as the process runs', async (t) => {
   const sent: string[] = []
-  const notifier = { enabled: true, watchdogIntervalMs: 500, send: (state: string) => void sent.push(state) }
+  const stored: Array<[string, readonly number[]]> = []
+  const notifier = {
+    enabled: true,
+    watchdogIntervalMs: 500,
+    send: (state: string) => void sent.push(state),
+    sendFds: (state: string, fds: readonly number[]) => {
+      stored.push([state, fds])
+      return undefined
+    },
+  }
   markStart('snapshot')
   t.equal(withSlowStartStatus(notifier), notifier, 'a fast start changes nothing')
   const slow = withSlowStartStatus(notifier, 'code cache rejected')
@@ -42,4 +51,6 @@ t.test('STATUS= says why the start was slow for as long as the process runs', as
     'WATCHDOG=1',
     'STOPPING=1\nSTATUS=stopping (SIGTERM); slow start: code cache rejected',
   ])
+  t.equal(slow.sendFds('FDSTORE=1\nFDNAME=keep-alive.1.1', [7]), undefined, 'fds for the store still go to systemd')
+  t.same(stored, [['FDSTORE=1\nFDNAME=keep-alive.1.1', [7]]])
 })

@@ -1,30 +1,11 @@
 // A stop without an fd store, or with one too small or out of reach: idle keep-alive connections
 // drain (open until their keep-alive timeout, requests answered with Connection: close), bounded
 // by --stop-timeout. Under the same supervisor as test/fd-store.ts.
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { rawConnection, REQUEST_HEAD } from './fixtures/listener.js'
-import { fdStoreSupervisor, type StoreEvent, type StoreSupervisor } from './fixtures/fd-store-supervisor.js'
-
-interface Answer {
-  status: number
-  connection: string | undefined
-}
-
-function roll(port: number, agent: Agent): Promise<Answer> {
-  return new Promise((done, fail) => {
-    request({ host: '127.0.0.1', port, path: '/roll', agent }, (res) => {
-      res.resume()
-      res.on('end', () => done({ status: res.statusCode ?? 0, connection: res.headers.connection }))
-    }).on('error', fail).end()
-  })
-}
-
-const messages = (supervisor: StoreSupervisor, from = 0): string[] =>
-  supervisor.events.slice(from).filter((event) => event.event === 'notify').map((event) => event.message as string)
-const warnings = (supervisor: StoreSupervisor): unknown[] => supervisor.logs().filter((line) => Number(line.level) >= 40).map((line) => line.msg)
-const exitOf = (supervisor: StoreSupervisor, from: number): Promise<StoreEvent> => supervisor.next((event) => event.event === 'exit', from)
+import { exitOf, fdStoreSupervisor, roll, warnings, type StoreEvent, type StoreSupervisor } from './fixtures/fd-store-supervisor.js'
 
 t.setTimeout(120_000)
 
