@@ -24,7 +24,12 @@ export const LINES = {
 
 const USAGE = `usage: node scripts/node-line.mjs <${Object.keys(LINES).join('|')}> [--path] [-- command ...]\n`
 
+/**
+ * root's builds go under /var/cache: the install tests write this node into the units, and
+ * ProtectHome=yes hides /root from the services, so install-units refuses a node there.
+ */
 function cacheRoot() {
+  if (process.getuid?.() === 0) return '/var/cache/diceroll-node'
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'diceroll-node')
 }
 

@@ -17,7 +17,8 @@ t.setTimeout(120_000)
 const ROOT = resolve(import.meta.dirname, '..')
 const DIST = join(ROOT, 'dist')
 const OTHER_LINE = ['26.12.1', '24.22.3', '22.23.5']
-  .map((version) => join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'diceroll-node', version, 'bin', 'node'))
+  // Where scripts/node-line.mjs keeps them (root's under /var/cache).
+  .map((version) => join(process.getuid?.() === 0 ? '/var/cache' : process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'diceroll-node', version, 'bin', 'node'))
   .find((node) => existsSync(node) && !process.version.startsWith(`v${node.split('/').at(-3)!.split('.')[0]}.`))
 
 /** Standalone under a stand-in notify socket: the first datagram (READY=1, STATUS=) and stderr. */
