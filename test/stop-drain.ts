@@ -3,7 +3,7 @@
 // by --stop-timeout. Under the same supervisor as test/fd-store.ts.
 import { Agent } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { rawConnection, REQUEST_HEAD } from './fixtures/listener.js'
 import { exitOf, fdStoreSupervisor, roll, warnings, type StoreEvent, type StoreSupervisor } from './fixtures/fd-store-supervisor.js'
 
@@ -13,13 +13,19 @@ t.setTimeout(120_000)
 const stopBegan = (supervisor: StoreSupervisor, from: number): Promise<StoreEvent> =>
   supervisor.next((event) => event.event === 'log' && String((event.line as Record<string, unknown>).msg).startsWith('SIGTERM: stopping'), from)
 
+/** Two keep-alive clients, each with one request served: two idle connections to stop with. */
+async function twoIdleKeepAliveClients(t: Test, supervisor: StoreSupervisor): Promise<Agent[]> {
+  const agents = [1, 2].map(() => new Agent({ keepAlive: true, maxSockets: 1 }))
+  t.teardown(() => agents.forEach((agent) => agent.destroy()))
+  await Promise.all(agents.map((agent) => roll(supervisor.port, agent)))
+  return agents
+}
+
 t.test('a store smaller than the idle connections: the rest drain here', async (t) => {
   const supervisor = await fdStoreSupervisor({ env: { DICEROLL_FDSTORE: '1' }, max: 1, args: ['--keep-alive-timeout=2'] })
   t.teardown(() => supervisor.close())
   await supervisor.start()
-  const agents = [1, 2].map(() => new Agent({ keepAlive: true, maxSockets: 1 }))
-  t.teardown(() => agents.forEach((agent) => agent.destroy()))
-  await Promise.all(agents.map((agent) => roll(supervisor.port, agent)))
+  const agents = await twoIdleKeepAliveClients(t, supervisor)
   const from = supervisor.events.length
   supervisor.command({ cmd: 'signal', name: 'SIGTERM' })
   // Both requests after the stop began, so that each meets what the stop made of its connection.
@@ -77,9 +83,7 @@ t.test('a store that cannot be reached: one warning, and the connections drain',
   const supervisor = await fdStoreSupervisor({ notify: false, env: { NOTIFY_SOCKET: '/nonexistent/notify.sock', DICEROLL_FDSTORE: '16' }, args: ['--keep-alive-timeout=2'] })
   t.teardown(() => supervisor.close())
   await supervisor.start()
-  const agents = [1, 2].map(() => new Agent({ keepAlive: true, maxSockets: 1 }))
-  t.teardown(() => agents.forEach((agent) => agent.destroy()))
-  await Promise.all(agents.map((agent) => roll(supervisor.port, agent)))
+  const agents = await twoIdleKeepAliveClients(t, supervisor)
   const from = supervisor.events.length
   supervisor.command({ cmd: 'signal', name: 'SIGTERM' })
   await stopBegan(supervisor, from)
