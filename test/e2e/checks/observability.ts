@@ -33,9 +33,13 @@ export function observability({ vm, port }: Context): void {
     t.match(silent, /^HTTP\/1\.1 408 /, 'the silent client got a 408')
     const journal = async (args: string): Promise<string> =>
       vm.sh(`journalctl -u 'diceroll*' --after-cursor '${cursor}' --no-pager ${args}`)
-    // journald may store a line seconds after the client has its answer, under emulation.
+    // journald may store a line seconds after the client has its answer, under emulation:
+    // --sync makes it store what was written before the call.
     let warnings = ''
-    await waitFor(30, async () => /request deadline passed/.test(warnings = await journal('-p warning -o cat')))
+    await waitFor(60, async () => {
+      await vm.sh('journalctl --sync')
+      return /request deadline passed/.test(warnings = await journal('-p warning -o cat'))
+    })
     t.match(warnings, /"msg":"request deadline passed/, '-p warning shows the deadline warning')
     t.notMatch(warnings, /"msg":"request"/, 'and no request line')
     const info = (await journal('-p info -o cat')).split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { msg?: string, url?: string })
