@@ -174,7 +174,7 @@ export function models({ vm, guest, port }: Context): void {
     const cursor = await journalCursor(vm)
     const exited = async (): Promise<boolean> => (await show(vm, 'diceroll.service', 'ActiveState')).ActiveState !== 'active'
     const exits = async (): Promise<number> =>
-      (await journalAfter(vm, cursor, 'diceroll.service')).match(/Deactivated successfully/g)?.length ?? 0
+      (await journalAfter(vm, cursor, '-u diceroll.service')).match(/Deactivated successfully/g)?.length ?? 0
 
     // The first pause waits for the exit and times it (keep-alive connections must close first);
     // later pauses end just before, at, or just after that moment, so requests race the exit.
@@ -194,7 +194,7 @@ export function models({ vm, guest, port }: Context): void {
       return await exits() < 6 && cycle <= offsets.length
     }))
     if (exitAfter === 0) return
-    const journal = await journalAfter(vm, cursor, 'diceroll.service')
+    const journal = await journalAfter(vm, cursor, '-u diceroll.service')
     const starts = journal.match(/^Started diceroll\.service/gm)?.length ?? 0
     const stops = journal.match(/Deactivated successfully/gm)?.length ?? 0
     figure('listener idle exit', `${exitAfter.toFixed(1)} s after a burst (--idle-timeout=${idle}, keep-alive clients)`)

@@ -4,7 +4,7 @@ import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { type Context, LISTENER, PER_CONNECTION, timed } from '../lib/context.js'
-import { GUEST_SRC, installCommand, instances, journalCursor, ROLLBACK, show, waitFor } from '../lib/guest.js'
+import { GUEST_SRC, installCommand, instances, journalAfter, journalCursor, ROLLBACK, show, waitFor } from '../lib/guest.js'
 import { get } from '../lib/http.js'
 import { describe, type LoadReport, startLoad } from '../lib/load.js'
 import { figure, record, step } from '../lib/progress.js'
@@ -18,7 +18,7 @@ const PER_CONNECTION_PAUSE_MS = 2000
 
 /** Journal lines after `cursor` that say a diceroll unit failed or could not exec. */
 async function failures(vm: Vm, cursor: string): Promise<string[]> {
-  const journal = await vm.sh(`journalctl -u 'diceroll*' --after-cursor '${cursor}' -o short-precise --no-pager`)
+  const journal = await journalAfter(vm, cursor, "-u 'diceroll*'")
   return journal.split('\n').filter((line) => /Failed with result|status=203|code=exited, status=[1-9]/.test(line))
 }
 

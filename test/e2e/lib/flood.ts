@@ -26,7 +26,7 @@ export async function flood(vm: Vm, port: number, perAddress: number, sources: s
   const [accepted, refused] = await counters()
   const samples = (await vm.sh('cat /run/e2e-samples')).split('\n').map((line) => line.split(' ').map(Number))
   const failed: Record<string, number> = {}
-  const journal = await journalAfter(vm, cursor, 'diceroll@*')
+  const journal = await journalAfter(vm, cursor, "-u 'diceroll@*'")
   for (const [, reason = ''] of journal.matchAll(/Failed with result '([^']+)'/g)) failed[reason] = (failed[reason] ?? 0) + 1
   return {
     ...JSON.parse(client) as Pick<FloodResult, 'attempted' | 'answered' | 'closedEmpty' | 'other'>,

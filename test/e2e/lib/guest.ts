@@ -66,9 +66,24 @@ export async function journalCursor(vm: Vm): Promise<string> {
   return cursor
 }
 
-/** The journal's messages for `unit` (a name or a glob) logged after `cursor`. */
-export function journalAfter(vm: Vm, cursor: string, unit: string): Promise<string> {
-  return vm.sh(`journalctl -u '${unit}' --after-cursor '${cursor}' -o cat --no-pager`)
+/**
+ * The messages of the journal entries that match `filter` (journalctl options, e.g.
+ * `-u 'diceroll*' -p warning`) and were stored after `cursor`, one per line.
+ *
+ * Not `--after-cursor`: before systemd 255, with a filter whose matches do not include the
+ * cursor's own entry, it skips the first entry that does match (systemd#30288, fixed by
+ * systemd#30336): on Debian 12 that hid exactly the line a check looked for. `--cursor` starts
+ * at the cursor's entry, or at the first match after it, on every version; the cursor's own
+ * entry is dropped here by its `__CURSOR`.
+ */
+export async function journalAfter(vm: Vm, cursor: string, filter: string): Promise<string> {
+  const out = await vm.sh(`journalctl ${filter} --cursor '${cursor}' -o json --output-fields=MESSAGE --no-pager`)
+  return out.split('\n').filter(Boolean)
+    .map((line) => JSON.parse(line) as { __CURSOR?: string, MESSAGE?: unknown })
+    .filter((entry) => entry.__CURSOR !== cursor)
+    // journald stores a message that is not valid UTF-8 as an array of bytes.
+    .map((entry) => Array.isArray(entry.MESSAGE) ? Buffer.from(entry.MESSAGE as number[]).toString() : String(entry.MESSAGE ?? ''))
+    .join('\n')
 }
 
 /** Names of loaded per-connection instances (running or not yet collected). */
