@@ -64,7 +64,7 @@ const common = {
 // closing-response.js subclasses http.ServerResponse when it loads: in the snapshot that would
 // load node:http at build time, so it loads on first use (per-connection mode, at run time).
 const snapshotPlugins = [
-  lazyModules(['./closing-response.js'], { './closing-response.js': ['ClosingServerResponse'] }),
+  lazyModules(['./http/closing-response.js'], { './http/closing-response.js': ['ClosingServerResponse'] }),
   lazyBuiltins(['http', 'https', 'http2', 'dns']),
   noDepd(),
 ]

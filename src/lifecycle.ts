@@ -5,8 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Server, Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { EXIT, type ExitCode } from './errors.js'
-import type { FdStore } from './fd-store.js'
-import type { Notifier } from './notify.js'
+import type { FdStore } from './systemd/fd-store.js'
+import type { Notifier } from './systemd/notify.js'
 
 export interface LifecycleOptions {
   notifier: Notifier

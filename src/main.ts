@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // Entry point: parse the configuration, read the activation environment, pick the transport,
 // serve, and stop cleanly on SIGTERM/SIGINT.
-import { listenFds } from './activation.js'
+import { listenFds } from './systemd/activation.js'
 import { buildApp } from './app.js'
 import { parseConfig, USAGE } from './config.js'
 import { EXIT, formatFatal, type ExitCode } from './errors.js'
-import { probeServedLater, probeSocket } from './fd-quick.js'
-import { createFdStore, takeStored } from './fd-store.js'
+import { probeServedLater, probeSocket } from './systemd/fd-quick.js'
+import { createFdStore, takeStored } from './systemd/fd-store.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger, journalLines } from './logger.js'
-import { planMode } from './mode.js'
-import { createNotifier } from './notify.js'
+import { planMode } from './systemd/mode.js'
+import { createNotifier } from './systemd/notify.js'
 import { openUrandom } from './random.js'
 import { withSlowStartStatus } from './start-report.js'
 import { serveListeners } from './transports/listener.js'

@@ -2,7 +2,7 @@
 // V8 code cache, or from plain modules. Logged at debug level; a start slower than the launcher
 // meant (the host's node changed since the build, say) is a warn line in the long-lived modes
 // and part of their STATUS=, so it is seen ("code cache rejected": made by another Node binary).
-import type { Notifier } from './notify.js'
+import type { Notifier } from './systemd/notify.js'
 
 const KEY = Symbol.for('diceroll.start')
 

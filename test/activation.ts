@@ -1,5 +1,5 @@
 import t from 'tap'
-import { fdsNamed, listenFds, SD_LISTEN_FDS_START } from '../src/activation.js'
+import { fdsNamed, listenFds, SD_LISTEN_FDS_START } from '../src/systemd/activation.js'
 
 const PID = 4242
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { boundUdpSocket, fdOf, listening } from './fixtures/sockets.js'
-import { probeFd } from '../src/fd-probe.js'
+import { probeFd } from '../src/systemd/fd-kind.js'
 
 t.test('TCP listeners, IPv4 and IPv6, and their connections', async (t) => {
   const v4 = await listening({ host: '127.0.0.1', port: 0 })

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { boundUdpSocket, fdOf, listening } from './fixtures/sockets.js'
-import { hasTcp6, isListener, probeServedLater, probeSocket, quickProbe, tableText } from '../src/fd-quick.js'
+import { hasTcp6, isListener, probeServedLater, probeSocket, quickProbe, tableText } from '../src/systemd/fd-quick.js'
 
 async function connected(server: Server): Promise<Socket> {
   const address = server.address()

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { Lifecycle } from '../src/lifecycle.js'
-import { createNotifier } from '../src/notify.js'
+import { createNotifier } from '../src/systemd/notify.js'
 import { serveStandalone } from '../src/transports/standalone.js'
 import { rawConnection } from './fixtures/listener.js'
 

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { connect } from 'node:net'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
-import { createAcceptor, prepareHttpServer } from '../src/transports/accept.js'
+import { createAcceptor, prepareHttpServer } from '../src/http/accept.js'
 
 t.test('a closing connection is ended once: node:http does not end it again when the client closes', async (t) => {
   const app = buildApp()

@@ -1,7 +1,7 @@
 import t from 'tap'
-import type { Activation } from '../src/activation.js'
-import type { FdInfo } from '../src/fd-probe.js'
-import { planMode, type Probe } from '../src/mode.js'
+import type { Activation } from '../src/systemd/activation.js'
+import type { FdInfo } from '../src/systemd/fd-kind.js'
+import { planMode, type Probe } from '../src/systemd/mode.js'
 
 // What each fd "is" in these cases; test/fd-probe.ts checks the probe itself on real sockets.
 const KINDS: Record<string, FdInfo> = {

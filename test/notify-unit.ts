@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { createNotifier, loadAddon } from '../src/notify.js'
+import { createNotifier, loadAddon } from '../src/systemd/notify.js'
 
 const collect = () => {
   const warnings: string[] = []

@@ -5,7 +5,7 @@ import { pino, type Logger } from 'pino'
 import t, { type Test } from 'tap'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import { buildApp, type AppOptions } from '../src/app.js'
-import { createAcceptor, prepareHttpServer } from '../src/transports/accept.js'
+import { createAcceptor, prepareHttpServer } from '../src/http/accept.js'
 
 function capture(level = 'info') {
   const text: string[] = []

@@ -8,11 +8,11 @@
 import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pino } from 'pino'
-import { listenFds } from '../activation.js'
+import { listenFds } from '../systemd/activation.js'
 import type { AppOptions } from '../app.js'
 import { parseConfig } from '../config.js'
-import { hasTcp6, isListener } from '../fd-quick.js'
-import { planMode } from '../mode.js'
+import { hasTcp6, isListener } from '../systemd/fd-quick.js'
+import { planMode } from '../systemd/mode.js'
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void
 

@@ -3,9 +3,9 @@
 // keeps queueing connections while this process is not running.
 import type { Server } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import type { ListenFd } from '../activation.js'
+import type { ListenFd } from '../systemd/activation.js'
 import { activationError } from '../errors.js'
-import { createAcceptor, prepareHttpServer } from './accept.js'
+import { createAcceptor, prepareHttpServer } from '../http/accept.js'
 
 export async function serveListeners(app: FastifyInstance, fds: readonly ListenFd[]): Promise<Server[]> {
   prepareHttpServer(app)

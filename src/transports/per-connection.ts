@@ -2,11 +2,11 @@
 // to us as stdin or fd 3. Serve one request, close, and report the exit code.
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { markClientErrorLogged } from '../client-error.js'
+import { markClientErrorLogged } from '../http/client-error.js'
 import { activationError, EXIT, type ExitCode } from '../errors.js'
-import { LINGER_MS, lingerOnClose } from '../lingering-close.js'
-import { rememberPeerAddress } from '../request-log.js'
-import { prepareHttpServer } from './accept.js'
+import { LINGER_MS, lingerOnClose } from '../http/lingering-close.js'
+import { rememberPeerAddress } from '../http/request-log.js'
+import { prepareHttpServer } from '../http/accept.js'
 
 /** How long the 408 may take to leave after the deadline before the connection is cut. */
 const DEADLINE_GRACE_MS = 500

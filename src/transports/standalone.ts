@@ -2,7 +2,7 @@
 import type { AddressInfo, Server } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { listenError } from '../errors.js'
-import { createAcceptor, prepareHttpServer } from './accept.js'
+import { createAcceptor, prepareHttpServer } from '../http/accept.js'
 
 export async function serveStandalone(app: FastifyInstance, host: string, port: number): Promise<Server[]> {
   prepareHttpServer(app)

@@ -4,7 +4,7 @@
 // close like Apache's lingering_close: FIN after the response, then read and discard what the
 // client still sends until it closes its side or a short bound passes, then close.
 import type { Socket } from 'node:net'
-import { unconsumeParser } from './internals.js'
+import { unconsumeParser } from '../internals.js'
 
 /** Longest a closing connection is drained; Apache uses 2 s too (MAX_SECS_TO_LINGER). */
 export const LINGER_MS = 2000

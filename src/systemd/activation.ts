@@ -1,6 +1,6 @@
 // The sd_listen_fds(3) contract: which file descriptors systemd passed to this process, and
 // their names. Pure apart from the env object it is handed, so every corner is testable.
-import { activationError } from './errors.js'
+import { activationError } from '../errors.js'
 
 /** Passed fds start here (SD_LISTEN_FDS_START). */
 export const SD_LISTEN_FDS_START = 3

@@ -1,9 +1,9 @@
 // Which transport to run, decided from the flags and from what the process was given (the
 // rules are documented in docs/activation.md), or an activation error that says how to fix it.
 import type { Activation, ListenFd } from './activation.js'
-import type { Mode } from './config.js'
-import { activationError } from './errors.js'
-import type { FdInfo } from './fd-probe.js'
+import type { Mode } from '../config.js'
+import { activationError } from '../errors.js'
+import type { FdInfo } from './fd-kind.js'
 
 export type Plan =
   | { mode: 'standalone' }

@@ -4,8 +4,8 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { allowHalfOpenRequests, trackConnectionsWithoutListening } from '../internals.js'
-import { lingerOnClose } from '../lingering-close.js'
-import { rememberPeerAddress } from '../request-log.js'
+import { lingerOnClose } from './lingering-close.js'
+import { rememberPeerAddress } from './request-log.js'
 
 export function createAcceptor(app: FastifyInstance): Server {
   // allowHalfOpen as http.Server itself would: a client that half-closes after its request still

@@ -6,9 +6,9 @@ import { closeSync } from 'node:fs'
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ListenFd } from './activation.js'
-import { probeFd, type FdKind } from './fd-probe.js'
+import { probeFd, type FdKind } from './fd-kind.js'
 import { loadAddon, type Notifier } from './notify.js'
-import { serveSocket } from './transports/accept.js'
+import { serveSocket } from '../http/accept.js'
 
 /**
  * FDNAME of a stored connection: "keep-alive.<pid>.<n>", unique so that FDSTOREREMOVE=1, which

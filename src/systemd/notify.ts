@@ -107,7 +107,7 @@ export function loadAddon(override: string | undefined, from = dirname(fileURLTo
   }
 }
 
-/** build/Release/sd_notify.node in the package: two levels up from dist/ or src/ at most. */
+/** build/Release/sd_notify.node in the package: two levels up from dist/systemd/ or src/systemd/ at most (one from the bundle in dist/). */
 function findAddon(from: string): string | undefined {
   for (let dir = from, i = 0; i < 3; i++, dir = dirname(dir)) {
     const path = join(dir, ADDON)

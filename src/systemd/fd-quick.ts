@@ -3,7 +3,7 @@
 // connection accepts any socket but a listener, and the kernel lists a table's listeners first,
 // so this reads only that block; a socket found in the small tables gets the full probe.
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
-import { probeFd, type FdInfo } from './fd-probe.js'
+import { probeFd, type FdInfo } from './fd-kind.js'
 
 const NOT_LISTENING: FdInfo = { kind: 'socket', what: 'a socket that is not a TCP listener' }
 const SMALL_TABLES = ['unix', 'udp', 'udp6', 'raw', 'raw6']
