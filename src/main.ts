@@ -5,7 +5,7 @@ import { listenFds } from './systemd/activation.js'
 import { buildApp } from './app.js'
 import { parseConfig, USAGE } from './config.js'
 import { EXIT, formatFatal, type ExitCode } from './errors.js'
-import { probeServedLater, probeSocket } from './systemd/fd-quick.js'
+import { classifyFd } from './systemd/fd-kind.js'
 import { createFdStore, takeStored } from './systemd/fd-store.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger, journalLines } from './logger.js'
@@ -25,9 +25,7 @@ async function main(): Promise<ExitCode> {
     return EXIT.OK
   }
   const activation = listenFds(process.env, process.pid)
-  // An explicit per-connection instance checks its socket once it serves it (cheaper); the
-  // same plan is made again with the real probe if that check fails, for the same error.
-  const plan = planMode(config.mode, activation, config.mode === 'per-connection' ? probeServedLater : probeSocket)
+  const plan = planMode(config.mode, activation, classifyFd)
   const logger = createLogger(config.logLevel, { mode: plan.mode }, plan.mode !== 'per-connection')
   const perConnection = plan.mode === 'per-connection'
   openUrandom()
@@ -42,8 +40,7 @@ async function main(): Promise<ExitCode> {
   if (plan.mode === 'per-connection') {
     const stop = new AbortController()
     onStopSignals(() => stop.abort())
-    const confirm = (): void => void planMode(config.mode, activation, probeSocket)
-    return serveConnection(app, plan.fd, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs }, confirm)
+    return serveConnection(app, plan, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs })
   }
   // Env is read here, at run time, never at import: a bundle or snapshot must not freeze it.
   const notifier = withSlowStartStatus(createNotifier(process.env, process.pid, logger))

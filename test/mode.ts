@@ -3,7 +3,7 @@ import type { Activation } from '../src/systemd/activation.js'
 import type { FdInfo } from '../src/systemd/fd-kind.js'
 import { planMode, type Probe } from '../src/systemd/mode.js'
 
-// What each fd "is" in these cases; test/fd-probe.ts checks the probe itself on real sockets.
+// What each fd "is" in these cases; test/fd-kind.ts checks the probe itself on real sockets.
 const KINDS: Record<string, FdInfo> = {
   listening: { kind: 'listening', what: 'a TCP listener (tcp)' },
   connected: { kind: 'connected', what: 'a TCP connection' },
@@ -23,10 +23,10 @@ const one = (name = 'unknown'): Activation => ({ fds: [{ fd: 3, name }], envPres
 t.test('auto: listeners → listener; one connection → per-connection; stdin socket → per-connection; else standalone', async (t) => {
   t.same(planMode('auto', two, probeOf({ 3: 'listening', 4: 'listening' })), { mode: 'listener', fds: two.fds, stored: [] })
   t.same(planMode('auto', one(), probeOf({ 3: 'listening' })), { mode: 'listener', fds: one().fds, stored: [] })
-  t.same(planMode('auto', one('connection'), () => { throw new Error('a named connection needs no probe') }), { mode: 'per-connection', fd: 3, source: 'fd' })
-  t.same(planMode('auto', one(), probeOf({ 3: 'connected' })), { mode: 'per-connection', fd: 3, source: 'fd' })
-  t.same(planMode('auto', none, probeOf({ 0: 'connected' })), { mode: 'per-connection', fd: 0, source: 'stdin' })
-  t.same(planMode('auto', none, probeOf({ 0: 'socket' })), { mode: 'per-connection', fd: 0, source: 'stdin' })
+  t.same(planMode('auto', one('connection'), () => { throw new Error('a named connection needs no probe') }), { mode: 'per-connection', fd: 3 })
+  t.same(planMode('auto', one(), probeOf({ 3: 'connected' })), { mode: 'per-connection', fd: 3 })
+  t.same(planMode('auto', none, probeOf({ 0: 'connected' })), { mode: 'per-connection', fd: 0 })
+  t.same(planMode('auto', none, probeOf({ 0: 'socket' })), { mode: 'per-connection', fd: 0 })
   t.same(planMode('auto', none, probeOf({ 0: 'tty' })), { mode: 'standalone' })
   t.same(planMode('auto', none, probeOf({ 0: 'listening' })), { mode: 'standalone' })
 })
@@ -41,8 +41,8 @@ t.test('auto with activation variables that are not for us is an error, not a si
 t.test('explicit modes', async (t) => {
   t.same(planMode('standalone', two, probeOf({})), { mode: 'standalone' })
   t.same(planMode('listener', two, probeOf({ 3: 'listening', 4: 'socket' })), { mode: 'listener', fds: two.fds, stored: [] })
-  t.same(planMode('per-connection', one(), probeOf({ 3: 'socket' })), { mode: 'per-connection', fd: 3, source: 'fd' })
-  t.same(planMode('per-connection', none, probeOf({ 0: 'connected' })), { mode: 'per-connection', fd: 0, source: 'stdin' })
+  t.same(planMode('per-connection', one(), probeOf({ 3: 'socket' })), { mode: 'per-connection', fd: 3, checkOnceServed: one() })
+  t.same(planMode('per-connection', none, probeOf({ 0: 'connected' })), { mode: 'per-connection', fd: 0, checkOnceServed: none })
 })
 
 t.test('connections from the fd store are told from listeners by name, and never probed as listeners', async (t) => {

@@ -11,7 +11,7 @@ import { pino } from 'pino'
 import { listenFds } from '../systemd/activation.js'
 import type { AppOptions } from '../app.js'
 import { parseConfig } from '../config.js'
-import { hasTcp6, isListener } from '../systemd/fd-quick.js'
+import { hasTcp6, isListener } from '../systemd/fd-kind.js'
 import { planMode } from '../systemd/mode.js'
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void

@@ -1,7 +1,7 @@
 // What an inherited file descriptor is: a listening socket, a connection, a datagram socket,
 // something else, or nothing. Node has no getsockopt(), so we look the socket's inode up in
 // /proc/net, read-only, without wrapping the fd in a handle that would own and close it.
-import { fstatSync, readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 
 export type FdKind = 'closed' | 'not-socket' | 'listening' | 'connected' | 'datagram' | 'socket'
 
@@ -11,11 +11,27 @@ export interface FdInfo {
   what: string
 }
 
+/**
+ * How closely classifyFd() looks at a socket:
+ * - 'full' reads every table it needs; /proc/net/tcp has a row for every TCP socket of the host,
+ *   TIME_WAIT included, so on a busy host that is a cost every start would pay;
+ * - 'quick' is for callers that take any socket but a listener: the kernel lists a table's
+ *   listeners first, so it reads only that block, and a socket found in the small tables gets
+ *   the full look;
+ * - 'socket' only says that it is a socket, for the per-connection transport, which classifies
+ *   the fd itself once it holds it and finds no TCP peer (a peer address proves a connection).
+ */
+export type Depth = 'full' | 'quick' | 'socket'
+
 const TCP_LISTEN = '0A'
 const UNIX_ACCEPTCON = 0x10000
 const UNIX_STREAM_TYPES = new Set(['0001', '0005'])
+const SMALL_TABLES = ['unix', 'udp', 'udp6', 'raw', 'raw6']
+const NOT_LISTENING: FdInfo = { kind: 'socket', what: 'a socket that is not a TCP listener' }
+const SERVED_LATER: FdInfo = { kind: 'socket', what: 'a socket, checked once served' }
 
-export function probeFd(fd: number): FdInfo {
+/** `sockstat6` is for tests: the file that says whether there is any IPv6 TCP socket. */
+export function classifyFd(fd: number, depth: Depth = 'full', sockstat6?: string): FdInfo {
   let stat
   try {
     stat = fstatSync(fd)
@@ -24,6 +40,19 @@ export function probeFd(fd: number): FdInfo {
   }
   if (!stat.isSocket()) return { kind: 'not-socket', what: describeNonSocket(stat) }
   const inode = String(stat.ino)
+  if (depth === 'socket') return SERVED_LATER
+  return (depth === 'quick' ? quickLook(inode, sockstat6) : undefined) ?? fullLook(inode)
+}
+
+/** A TCP listener, or not a listener at all; undefined when only the full look can tell. */
+function quickLook(inode: string, sockstat6?: string): FdInfo | undefined {
+  for (const table of hasTcp6(sockstat6) ? ['tcp', 'tcp6'] : ['tcp']) {
+    if (isListener(`/proc/net/${table}`, inode)) return { kind: 'listening', what: `a TCP listener (${table})` }
+  }
+  return SMALL_TABLES.some((table) => lists(tableText(`/proc/net/${table}`), inode)) ? undefined : NOT_LISTENING
+}
+
+function fullLook(inode: string): FdInfo {
   for (const table of ['tcp', 'tcp6']) {
     const row = findRow(table, 9, inode)
     if (row !== undefined) {
@@ -45,17 +74,58 @@ export function probeFd(fd: number): FdInfo {
   return { kind: 'socket', what: 'a socket of unknown kind' }
 }
 
+/** The inode test: a cheap substring test before any split, since these tables can be long. */
+function lists(text: string, inode: string): boolean {
+  return text.includes(` ${inode}`)
+}
+
 function findRow(table: string, inodeColumn: number, inode: string): string[] | undefined {
-  let text
-  try {
-    text = readFileSync(`/proc/net/${table}`, 'latin1')
-    /* c8 ignore next 3: only on kernels built without this protocol (e.g. no IPv6) */
-  } catch {
-    return undefined
-  }
-  // Cheap substring test first: these tables can be long on a busy host.
-  if (!text.includes(` ${inode}`)) return undefined
+  const text = tableText(`/proc/net/${table}`)
+  if (!lists(text, inode)) return undefined
   return text.split('\n').map((line) => line.trim().split(/\s+/)).find((columns) => columns[inodeColumn] === inode)
+}
+
+/** Is the socket with this inode among the table's listeners (state 0A), which come first? */
+export function isListener(path: string, inode: string): boolean {
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch {
+    return false
+  }
+  const buffer = Buffer.alloc(16384)
+  let text = ''
+  try {
+    for (let n = readSync(fd, buffer); n > 0; n = readSync(fd, buffer)) {
+      const lines = (text + buffer.toString('latin1', 0, n)).split('\n')
+      text = lines.pop() as string
+      for (const columns of lines.map((line) => line.trim().split(/\s+/))) {
+        if (columns[0] === 'sl') continue
+        if (columns[3] !== TCP_LISTEN) return false
+        if (columns[9] === inode) return true
+      }
+    }
+    return false
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Reading a TCP table walks the kernel's whole connection hash to its end even when the table
+ * has few rows; sockstat6 says for nothing whether there is any IPv6 TCP socket at all.
+ */
+export function hasTcp6(sockstat6 = '/proc/net/sockstat6'): boolean {
+  return !/^TCP6: inuse 0$/m.test(tableText(sockstat6))
+}
+
+/** The table's text, or '' when there is none (a kernel built without that protocol). */
+export function tableText(path: string): string {
+  try {
+    return readFileSync(path, 'latin1')
+  } catch {
+    return ''
+  }
 }
 
 function describeNonSocket(stat: ReturnType<typeof fstatSync>): string {

@@ -6,7 +6,7 @@ import { closeSync } from 'node:fs'
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ListenFd } from './activation.js'
-import { probeFd, type FdKind } from './fd-kind.js'
+import { classifyFd, type FdKind } from './fd-kind.js'
 import { loadAddon, type Notifier } from './notify.js'
 import { serveSocket } from '../http/accept.js'
 
@@ -129,5 +129,5 @@ function stateFromProc(fd: number): number {
     'not-socket': SOCKET_STATE.NOT_SOCKET,
     closed: -9,
   }
-  return states[probeFd(fd).kind]
+  return states[classifyFd(fd).kind]
 }

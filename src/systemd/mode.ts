@@ -2,22 +2,34 @@
 // rules are documented in docs/activation.md), or an activation error that says how to fix it.
 import type { Activation, ListenFd } from './activation.js'
 import type { Mode } from '../config.js'
-import { activationError } from '../errors.js'
-import type { FdInfo } from './fd-kind.js'
+import { activationError, type DicerollError } from '../errors.js'
+import type { Depth, FdInfo } from './fd-kind.js'
 
 export type Plan =
   | { mode: 'standalone' }
   | { mode: 'listener'; fds: ListenFd[]; stored: ListenFd[] }
-  | { mode: 'per-connection'; fd: number; source: 'stdin' | 'fd' }
+  | PerConnectionPlan
 
-export type Probe = (fd: number, depth?: 'full' | 'quick') => FdInfo
+export interface PerConnectionPlan {
+  mode: 'per-connection'
+  fd: number
+  /**
+   * Set by --mode=per-connection, which only checked that the fd is a socket so that the usual
+   * start reads no /proc table: serveConnection() classifies the fd when it finds no TCP peer,
+   * and notAConnection() says what is wrong against this activation.
+   */
+  checkOnceServed?: Activation
+}
+
+/** classifyFd() (fd-kind.ts), or a stand-in in tests. */
+export type Probe = (fd: number, depth?: Depth) => FdInfo
 
 const STDIN = 0
 
 /**
  * Connections from systemd's fd store come back in LISTEN_FDS beside the socket unit's listeners,
  * told apart only by name: "keep-alive.*" is what we store, "stored" what systemd calls an
- * entry stored without a name (src/fd-store.ts checks both). Only a listener keeps a store.
+ * entry stored without a name (fd-store.ts checks both). Only a listener keeps a store.
  */
 export function isStoredName(name: string): boolean {
   return name === 'stored' || name.startsWith('keep-alive')
@@ -45,7 +57,7 @@ function planAuto(activation: Activation, probe: Probe): Plan {
   const [first, ...rest] = activation.fds
   if (first !== undefined) {
     if (rest.length === 0 && (first.name === 'connection' || (probe(first.fd, 'quick').kind !== 'listening' && probe(first.fd).kind === 'connected'))) {
-      return { mode: 'per-connection', fd: first.fd, source: 'fd' }
+      return { mode: 'per-connection', fd: first.fd }
     }
     return { mode: 'listener', fds: checkListeners(activation.fds, probe), stored: [] }
   }
@@ -54,26 +66,27 @@ function planAuto(activation: Activation, probe: Probe): Plan {
   }
   // inetd style (StandardInput=socket): the connection is stdin and there are no LISTEN_* vars.
   const stdin = probe(STDIN, 'quick').kind
-  if (stdin === 'connected' || stdin === 'socket') return { mode: 'per-connection', fd: STDIN, source: 'stdin' }
+  if (stdin === 'connected' || stdin === 'socket') return { mode: 'per-connection', fd: STDIN }
   return { mode: 'standalone' }
 }
 
 function planPerConnection(activation: Activation, probe: Probe): Plan {
   const [first, ...rest] = activation.fds
-  if (first !== undefined) {
-    if (rest.length > 0) {
-      throw activationError(`--mode=per-connection serves one connection, but systemd passed ${activation.fds.length} fds: use Accept=yes in the .socket unit, or --mode=listener for Accept=no`)
-    }
-    const info = probe(first.fd, 'quick')
-    if (info.kind !== 'connected' && info.kind !== 'socket') {
-      throw activationError(`--mode=per-connection needs a connection on fd ${first.fd}, but it is ${info.what}${hint(info, first.fd)}`)
-    }
-    return { mode: 'per-connection', fd: first.fd, source: 'fd' }
+  if (rest.length > 0) {
+    throw activationError(`--mode=per-connection serves one connection, but systemd passed ${activation.fds.length} fds: use Accept=yes in the .socket unit, or --mode=listener for Accept=no`)
   }
-  const stdin = probe(STDIN, 'quick')
-  if (stdin.kind === 'connected' || stdin.kind === 'socket') return { mode: 'per-connection', fd: STDIN, source: 'stdin' }
+  const fd = first?.fd ?? STDIN
+  const problem = notAConnection(fd, probe(fd, 'socket'), activation)
+  if (problem !== undefined) throw problem
+  return { mode: 'per-connection', fd, checkOnceServed: activation }
+}
+
+/** The error for a per-connection fd (passed, or stdin) that `info` says is not a connection. */
+export function notAConnection(fd: number, info: FdInfo, activation: Activation): DicerollError | undefined {
+  if (info.kind === 'connected' || info.kind === 'socket') return undefined
+  if (fd !== STDIN) return activationError(`--mode=per-connection needs a connection on fd ${fd}, but it is ${info.what}${hint(info, fd)}`)
   const why = activation.envPresent ? `; and no fds were passed: ${activation.whyNone}` : ''
-  throw activationError(`--mode=per-connection needs the connection on stdin (StandardInput=socket) or as fd 3 (LISTEN_FDS=1), but stdin is ${stdin.what}${why}`)
+  return activationError(`--mode=per-connection needs the connection on stdin (StandardInput=socket) or as fd 3 (LISTEN_FDS=1), but stdin is ${info.what}${why}`)
 }
 
 function checkListeners(fds: ListenFd[], probe: Probe): ListenFd[] {

@@ -3,10 +3,12 @@
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { markClientErrorLogged } from '../http/client-error.js'
-import { activationError, EXIT, type ExitCode } from '../errors.js'
+import { activationError, EXIT, type DicerollError, type ExitCode } from '../errors.js'
 import { LINGER_MS, lingerOnClose } from '../http/lingering-close.js'
 import { rememberPeerAddress } from '../http/request-log.js'
 import { prepareHttpServer } from '../http/accept.js'
+import { classifyFd } from '../systemd/fd-kind.js'
+import { notAConnection, type PerConnectionPlan } from '../systemd/mode.js'
 
 /** How long the 408 may take to leave after the deadline before the connection is cut. */
 const DEADLINE_GRACE_MS = 500
@@ -18,31 +20,21 @@ export interface StopOptions {
   timeoutMs: number
 }
 
-/**
- * `confirm` throws the activation error when the fd turns out not to be a connection; it runs
- * only when the socket has no TCP peer (a listener, a unix socket, or a connection already
- * reset), so the usual start pays for no probe.
- */
-export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: number, stop?: StopOptions, confirm?: () => void): Promise<ExitCode> {
+export function serveConnection(app: FastifyInstance, plan: PerConnectionPlan, deadlineMs: number, stop?: StopOptions): Promise<ExitCode> {
+  const { fd } = plan
   let socket: Socket
   try {
     socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
   } catch (error) {
-    try {
-      confirm?.()
-    } catch (reason) {
-      return Promise.reject(reason)
-    }
     // A socket Node cannot wrap (netlink, packet...): we only probe fds we can classify.
-    return Promise.reject(activationError(`cannot use fd ${fd} as the connection: ${(error as Error).message}; systemd passes a TCP or unix stream connection with Accept=yes`))
+    return Promise.reject(checkServed(plan) ?? activationError(`cannot use fd ${fd} as the connection: ${(error as Error).message}; systemd passes a TCP or unix stream connection with Accept=yes`))
   }
-  if (confirm !== undefined && socket.remoteAddress === undefined) {
-    try {
-      confirm()
-    } catch (reason) {
-      socket.destroy()
-      return Promise.reject(reason)
-    }
+  // No TCP peer: a listener, a unix socket, or a connection already reset. Only then is the fd
+  // classified, so the usual start reads no /proc table.
+  const problem = socket.remoteAddress === undefined ? checkServed(plan) : undefined
+  if (problem !== undefined) {
+    socket.destroy()
+    return Promise.reject(problem)
   }
   rememberPeerAddress(socket)
   return new Promise((resolve) => {
@@ -88,4 +80,10 @@ export function serveConnection(app: FastifyInstance, fd: number, deadlineMs: nu
     app.server.emit('connection', socket)
     app.log.debug({ fd }, `serving the connection on fd ${fd}`)
   })
+}
+
+/** What the plan left unchecked (planMode in mode.ts): the fd's kind, and planMode's own error. */
+function checkServed(plan: PerConnectionPlan): DicerollError | undefined {
+  if (plan.checkOnceServed === undefined) return undefined
+  return notAConnection(plan.fd, classifyFd(plan.fd, 'quick'), plan.checkOnceServed)
 }
