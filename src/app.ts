@@ -1,8 +1,9 @@
 // The application factory: plugins, routes and logging, and no I/O. Transports decide how
 // connections reach app.server; tests use app.inject().
 import type { Server } from 'node:http'
-import { fastify, type FastifyBaseLogger, type FastifyHttpOptions, type FastifyInstance } from 'fastify'
+import { fastify, type FastifyHttpOptions, type FastifyInstance } from 'fastify'
 import fastifySensible from '@fastify/sensible'
+import type { AppOptions, Prebuilt } from './app-options.js'
 import { answeredMissingHost, answerUnsupportedExpect, clientErrorHandler } from './http/client-error.js'
 import { ClosingServerResponse } from './http/closing-response.js'
 import type { RandomInt } from './dice.js'
@@ -12,39 +13,21 @@ import { rollRoutes } from './routes/roll.js'
 import { buildSerializer, buildValidator } from './schema-compilers.js'
 import { startReport } from './start-report.js'
 
-export interface AppOptions {
-  /** A pino logger (fd 2), or undefined for silence in tests. */
-  logger?: FastifyBaseLogger
-  /** Injectable for tests; defaults to unbiased draws from the kernel's random bytes (random.ts). */
-  randomInt?: RandomInt
-  /** Answer every request with `Connection: close` (per-connection mode serves one request). */
-  closeEachConnection?: boolean
-  /** Bounds the time to receive one whole request (slow clients). */
-  requestTimeoutMs?: number
-  /** The client address systemd gives a per-connection instance (REMOTE_ADDR), if any. */
-  remoteAddress?: string
-}
+export type { AppOptions, Prebuilt } from './app-options.js'
 
 const defaultRandomInt: RandomInt = randomIntFrom()
 
 /**
- * Builds the app, or hands out the one built ahead of time into the startup snapshot
- * (src/snapshot/), configured with these options.
+ * Builds the app, or takes the one the startup snapshot built ahead of time (`prebuilt`),
+ * configured with these options.
  */
-export function buildApp(options: AppOptions = {}): FastifyInstance {
-  const app = takePrebuilt?.(options) ?? createApp(options, fastifyOptions(options))
+export function buildApp(options: AppOptions = {}, prebuilt?: Prebuilt): FastifyInstance {
+  const app = prebuilt?.take(options) ?? createApp(options, fastifyOptions(options))
   const report = startReport()
   // Per-connection instances would repeat it per connection: they keep it at debug level.
   if (report.reason !== undefined && options.closeEachConnection !== true) options.logger?.warn(report, `slow start: ${report.reason}`)
   else options.logger?.debug(report, 'started')
   return app
-}
-
-let takePrebuilt: ((options: AppOptions) => FastifyInstance | undefined) | undefined
-
-/** Lets the snapshot entry offer its prebuilt app to the next buildApp() call. */
-export function offerPrebuilt(take: (options: AppOptions) => FastifyInstance | undefined): void {
-  takePrebuilt = take
 }
 
 /** The Fastify options that follow from AppOptions; the snapshot applies the server ones late. */

@@ -12,17 +12,17 @@ import { requestIds, warmStartPath, WARM_UP_PATHS, warmUp } from '../src/snapsho
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 t.test('the prebuilt app gets its logger, options and server when buildApp() takes it', async (t) => {
-  await prebuild()
+  const prebuilt = await prebuild()
   const lines: Record<string, unknown>[] = []
   const logger = pino({ level: 'debug', base: { pid: 4242 } }, { write: (line: string) => lines.push(JSON.parse(line)) })
-  const app = buildApp({ logger, closeEachConnection: true, randomInt: () => 4, remoteAddress: '192.0.2.1', requestTimeoutMs: 1234 })
+  const app = buildApp({ logger, closeEachConnection: true, randomInt: () => 4, remoteAddress: '192.0.2.1', requestTimeoutMs: 1234 }, prebuilt)
   t.teardown(() => app.close())
   t.equal(app.server.requestTimeout, 1234, 'the real server, with the run-time request timeout')
   t.equal(app.server.keepAliveTimeout, 72_000, "and Fastify's own defaults")
   const res = await app.inject('/roll')
   t.same([res.statusCode, res.headers.connection, res.body], [200, 'close', '{"result":4}'])
   t.match(lines, [{ msg: 'started', start: 'modules', pid: 4242 }, { msg: 'request', remoteAddress: '192.0.2.1', reqId: 'req-1' }])
-  t.not(buildApp({}), app, 'a second buildApp() builds a new app')
+  t.not(buildApp({}, prebuilt), app, 'a second buildApp() builds a new app')
 
   // A real connection through app.server, the way the transports hand one over.
   trackConnectionsWithoutListening(app.server)
@@ -77,8 +77,7 @@ t.test('the deferred logger is silent until there is a logger, then forwards', a
 })
 
 t.test('after the warm-up requests the prebuilt app rolls from the real source, not their stand-in', async (t) => {
-  await prebuild()
-  const app = buildApp({})
+  const app = buildApp({}, await prebuild())
   t.teardown(() => app.close())
   const { rolls } = JSON.parse((await app.inject('/roll?dice=100d1000')).body) as { rolls: number[] }
   t.ok(rolls.some((roll) => roll !== 1), 'the stand-in always rolls the lowest')
@@ -106,7 +105,7 @@ t.test('warm-up: every path once, nothing left behind, and a failed request stop
   t.same(late, {})
 })
 
-t.test("warming main.ts's start path reads nothing of this process and changes nothing", async (t) => {
+t.test("warming main()'s start path reads nothing of this process and changes nothing", async (t) => {
   const env = { ...process.env }
   t.doesNotThrow(() => warmStartPath())
   t.same(process.env, env)

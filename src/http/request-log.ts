@@ -6,7 +6,7 @@ import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
 import { LogController } from 'fastify'
 import type { Logger } from 'pino'
-import type { AppOptions } from '../app.js'
+import type { AppOptions } from '../app-options.js'
 import { isPinoLogger, writePinoLine } from '../internals.js'
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const

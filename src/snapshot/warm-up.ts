@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { pino } from 'pino'
 import { listenFds } from '../systemd/activation.js'
-import type { AppOptions } from '../app.js'
+import type { AppOptions } from '../app-options.js'
 import { parseConfig } from '../config.js'
 import { hasTcp6, isListener } from '../systemd/fd-kind.js'
 import { planMode } from '../systemd/mode.js'
@@ -29,7 +29,7 @@ export function requestIds(): { next: () => string; rewind: () => void } {
 }
 
 export async function warmUp(handler: Handler, late: AppOptions, ids: { rewind: () => void }): Promise<void> {
-  // What main.ts's createLogger makes, writing nowhere: pino compiles its write path.
+  // What main()'s createLogger makes, writing nowhere: pino compiles its write path.
   const logger = pino({ level: 'info', base: { pid: 0, mode: 'per-connection' } }, { write() {} })
   late.logger = logger
   late.randomInt = (min) => min
@@ -46,7 +46,7 @@ export async function warmUp(handler: Handler, late: AppOptions, ids: { rewind: 
 }
 
 /**
- * main.ts's steps before the app, on made-up input (and the host's TCP listeners, read and
+ * main()'s steps before the app (run.ts), on made-up input (and the host's TCP listeners, read and
  * dropped), so that their code too is compiled in the blob. They keep nothing.
  */
 export function warmStartPath(): void {
