@@ -1,10 +1,13 @@
 // Build step (scripts/build.mjs): run the bundle once, standalone on a free port, send it the
-// requests the service answers, then save V8's code cache. Made after real requests, the cache
-// holds the functions a request needs, not only the ones compiled at load.
+// requests the service answers (CODE_CACHE_PATHS, src/warm-up-paths.ts), then save V8's code
+// cache. Made after real requests, the cache holds the functions a request needs, not only the
+// ones compiled at load.
 'use strict'
 const { readFileSync, writeFileSync } = require('node:fs')
 const { get } = require('node:http')
 const { createServer } = require('node:net')
+const { join } = require('node:path')
+const { pathToFileURL } = require('node:url')
 const { Script } = require('node:vm')
 
 // dist/launch.cjs must compile exactly this text, or V8 rejects the cache (it checks a source hash).
@@ -12,12 +15,14 @@ const WRAP_HEAD = '(function (exports, require, module, __filename, __dirname) {
 const WRAP_TAIL = '\n})'
 
 async function main(file) {
+  // dist/ holds what tsc built from src/: that module has no imports and reads nothing.
+  const { CODE_CACHE_PATHS } = await import(pathToFileURL(join(__dirname, '../dist/warm-up-paths.js')).href)
   const port = await freePort()
   process.argv = [process.argv[0], file, '--mode=standalone', '--host=127.0.0.1', `--port=${port}`, '--log-level=silent']
   const script = new Script(WRAP_HEAD + readFileSync(file, 'utf8') + WRAP_TAIL, { filename: file })
   const module = { exports: {} }
   script.runInThisContext()(module.exports, require, module, file, require('node:path').dirname(file))
-  for (const path of ['/healthz', '/roll', '/roll?dice=3d6%2B2', '/roll?dice=x', '/roll?x=1', '/nope']) {
+  for (const path of CODE_CACHE_PATHS) {
     await retry(() => fetchStatus(port, path))
   }
   writeFileSync(`${file}.cache`, script.createCachedData())

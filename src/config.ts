@@ -50,12 +50,13 @@ A dice-rolling HTTP service built for systemd socket activation.
 Docs: docs/activation.md (modes, exit codes), docs/errors.md.
 `
 
-type Env = Readonly<Record<string, string | undefined>>
+/** process.env, or a stand-in for it in tests. */
+export type Env = Record<string, string | undefined>
 
 const FLAGS = ['mode', 'host', 'port', 'idle-timeout', 'request-timeout', 'keep-alive-timeout', 'stop-timeout', 'log-level', 'help'] as const
 type Flag = (typeof FLAGS)[number]
 
-export function parseConfig(argv: readonly string[], env: Env): Config {
+export function parseConfig(argv: readonly string[], env: Readonly<Env>): Config {
   const given = readFlags(argv)
   const portText = given.port ?? env.PORT
   return {
@@ -136,7 +137,7 @@ function parsePort(value: string, source: string): number {
  * systemd >= 254 sets FDSTORE to FileDescriptorStoreMax= (systemd.exec(5)); older ones set
  * nothing, so the unit says it in DICEROLL_FDSTORE. FDSTORE wins: it is what PID 1 will keep.
  */
-function fdStoreMax(env: Env): number {
+function fdStoreMax(env: Readonly<Env>): number {
   const [name, value] = env.FDSTORE !== undefined ? ['FDSTORE', env.FDSTORE] : ['DICEROLL_FDSTORE', env.DICEROLL_FDSTORE]
   if (value === undefined) return 0
   if (!/^\d{1,9}$/.test(value)) {

@@ -27,9 +27,12 @@ export function trackConnectionsWithoutListening(server: Server): void {
   server.emit('listening')
 }
 
-interface HttpSocket extends Socket {
-  /** Set by node:http on the sockets it serves. */
+/** A socket node:http serves, with the fields it sets on it. */
+export interface HttpSocket extends Socket {
+  /** The parser reading it. */
   parser?: { unconsume?: () => void } | null
+  /** The response node:http is writing on this socket, if any. */
+  _httpMessage?: (ServerResponse & { _last?: boolean }) | null
 }
 
 /**
@@ -68,7 +71,8 @@ export function writePinoLine(logger: unknown, level: number, fields: string): v
   pino[symbols.streamSym]!.write(`${pino[symbols.lsCacheSym][level]}${pino[symbols.timeSym]()}${pino[symbols.chindingsSym]}${fields}${pino[symbols.endSym]}`)
 }
 
-type Handler = (request: IncomingMessage, response: ServerResponse) => void
+/** An http.Server's request handler, such as the one Fastify makes. */
+export type Handler = (request: IncomingMessage, response: ServerResponse) => void
 
 /**
  * The HTTP/1.1 server Fastify would make for `options` (the steps of getServerInstance() in

@@ -2,7 +2,7 @@
 // stray log line there would end up inside the HTTP response.
 import { fstatSync, writeSync } from 'node:fs'
 import { pino, symbols, type DestinationStream, type Logger } from 'pino'
-import type { LogLevel } from './config.js'
+import type { Env, LogLevel } from './config.js'
 
 /** Flush a batch at once past this size, so a burst cannot grow it without bound. */
 export const BATCH_BYTES = 64 * 1024
@@ -18,7 +18,7 @@ export function createLogger(level: LogLevel, bindings: Record<string, unknown>,
  * `<st_dev>:<st_ino>` of that stream, in decimal. An inherited JOURNAL_STREAM whose fd was since
  * redirected (to a file, a pipe, a terminal) no longer matches.
  */
-export function isJournalStream(env: NodeJS.ProcessEnv, fd: number): boolean {
+export function isJournalStream(env: Readonly<Env>, fd: number): boolean {
   const expected = env.JOURNAL_STREAM
   if (!expected) return false
   try {

@@ -5,10 +5,11 @@ import { pino } from 'pino'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { trackConnectionsWithoutListening } from '../src/internals.js'
-import { deferredLogger } from '../src/snapshot/deferred-logger.js'
+import { deferredLogger } from '../src/logger-forwarder.js'
 import { deferredServer } from '../src/snapshot/deferred-server.js'
 import { prebuild } from '../src/snapshot/prebuilt.js'
-import { requestIds, warmStartPath, WARM_UP_PATHS, warmUp } from '../src/snapshot/warm-up.js'
+import { requestIds, warmStartPath, warmUp } from '../src/snapshot/warm-up.js'
+import { WARM_UP_PATHS } from '../src/warm-up-paths.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 t.test('the prebuilt app gets its logger, options and server when buildApp() takes it', async (t) => {

@@ -8,13 +8,9 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { HttpSocket } from '../internals.js'
 import { lingeringClose } from './lingering-close.js'
 import { socketPeerAddress } from './request-log.js'
-
-interface HttpSocket extends Socket {
-  /** The response node:http is writing on this socket, if any. */
-  _httpMessage?: (ServerResponse & { _last?: boolean }) | null
-}
 
 /** Status, the `message` of the answer, and what the log line says happened. */
 const ANSWERS: Record<string, [number, string, string]> = {

@@ -1,17 +1,15 @@
-// The one log line per request, and the per-request logger Fastify hands to request.log.
-// Both are on every request's path, so they avoid what pino would do per request for nothing:
-// a child logger that most requests never use, and a generic serialisation of a line whose shape
-// is fixed. The line stays the one pino writes (test/request-log.ts compares them byte for byte).
+// The one log line per request. It is on every request's path, so it avoids what pino would do
+// per request for nothing: a generic serialisation of a line whose shape is fixed (and, with
+// lazyRequestLogger in logger-forwarder.ts, a child logger that most requests never use). The
+// line stays the one pino writes (test/request-log.ts compares them byte for byte).
 import type { Socket } from 'node:net'
-import type { FastifyBaseLogger, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { LogController } from 'fastify'
 import type { Logger } from 'pino'
 import type { AppOptions } from '../app-options.js'
 import { isPinoLogger, writePinoLine } from '../internals.js'
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-type Bindings = Parameters<FastifyBaseLogger['child']>[0]
-type ChildOptions = Parameters<FastifyBaseLogger['child']>[1]
+const REQUEST_MSG = 'request'
 
 // Read when the connection arrives: a client that resets its connection right after the answer
 // can leave the socket closed before the line is written, and Node then knows no peer address
@@ -62,13 +60,22 @@ export class RequestLineLog extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const remoteAddress = peerAddress(this.options, request)
-    const responseTimeMs = Math.round(reply.elapsedTime * 100) / 100
+    const line = requestLine(request, reply, peerAddress(this.options, request))
     const failed = Boolean(error) || reply.statusCode >= 500
-    if (!failed && writeInfoLine(this.options.logger, request, reply.statusCode, responseTimeMs, remoteAddress)) return
-    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs, remoteAddress, err: error ?? undefined }
-    if (failed) reply.log.error(line, 'request')
-    else reply.log.info(line, 'request')
+    if (!failed && writeInfoLine(this.options.logger, request.id, line)) return
+    if (failed) reply.log.error({ ...line, err: error ?? undefined }, REQUEST_MSG)
+    else reply.log.info(line, REQUEST_MSG)
+  }
+}
+
+/** The request line's fields, in the order they are written: the one definition of the line. */
+function requestLine(request: FastifyRequest, reply: FastifyReply, remoteAddress: string): Record<string, string | number> {
+  return {
+    method: request.method,
+    url: request.url,
+    statusCode: reply.statusCode,
+    responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
+    remoteAddress,
   }
 }
 
@@ -77,51 +84,12 @@ export class RequestLineLog extends LogController {
  * from a child with { reqId } (level, time, the logger's bindings, reqId, the fields, msg).
  * False when `logger` is not a pino logger: the caller logs through request.log then.
  */
-function writeInfoLine(logger: FastifyBaseLogger | undefined, request: FastifyRequest, statusCode: number, responseTimeMs: number, remoteAddress: string): boolean {
+function writeInfoLine(logger: FastifyBaseLogger | undefined, reqId: string, line: Record<string, string | number>): boolean {
   if (!isPinoLogger(logger)) return false
   const pino = logger as Logger
   if (!pino.isLevelEnabled('info')) return true
-  writePinoLine(pino, pino.levels.values.info as number,
-    `,"reqId":${JSON.stringify(request.id)},"method":${JSON.stringify(request.method)},"url":${JSON.stringify(request.url)}` +
-    `,"statusCode":${statusCode},"responseTimeMs":${responseTimeMs},"remoteAddress":${JSON.stringify(remoteAddress)}` +
-    `,"msg":"request"`)
+  let fields = `,"reqId":${JSON.stringify(reqId)}`
+  for (const key in line) fields += `,"${key}":${JSON.stringify(line[key])}`
+  writePinoLine(pino, pino.levels.values.info as number, `${fields},"msg":${JSON.stringify(REQUEST_MSG)}`)
   return true
-}
-
-/**
- * Fastify's childLoggerFactory: request.log and reply.log, made into a real pino child only when
- * a request logs something through them (an error, or a handler that logs).
- */
-export const lazyRequestLogger: NonNullable<FastifyServerOptions['childLoggerFactory']> = (parent, bindings, options) =>
-  new LazyChild(parent, bindings, options) as unknown as FastifyBaseLogger
-
-class LazyChild {
-  #real: FastifyBaseLogger | undefined
-
-  constructor(private readonly parent: FastifyBaseLogger, private readonly bindings: Bindings, private readonly options: ChildOptions) {}
-
-  get real(): FastifyBaseLogger {
-    this.#real ??= this.parent.child(this.bindings, this.options)
-    return this.#real
-  }
-
-  get level(): string {
-    return this.real.level
-  }
-
-  set level(level: string) {
-    this.real.level = level
-  }
-
-  child(bindings: Bindings, options?: ChildOptions): FastifyBaseLogger {
-    return this.real.child(bindings, options)
-  }
-}
-
-for (const level of LEVELS) {
-  Object.defineProperty(LazyChild.prototype, level, {
-    value(this: LazyChild, ...args: unknown[]) {
-      ;(this.real[level] as (...a: unknown[]) => void)(...args)
-    },
-  })
 }

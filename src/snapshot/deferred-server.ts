@@ -3,11 +3,9 @@
 // records what Fastify does to its server at build time; materialize() makes the real
 // http.Server at run time, around Fastify's own request handler, and from then on every access
 // goes to the real server, so transports keep using app.server as they always did.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { Server } from 'node:http'
 import type { FastifyServerOptions } from 'fastify'
-import { fastifyHttpServer } from '../internals.js'
-
-type Handler = (request: IncomingMessage, response: ServerResponse) => void
+import { fastifyHttpServer, type Handler } from '../internals.js'
 
 export interface DeferredServer {
   factory: (handler: Handler, options: FastifyServerOptions) => Server

@@ -3,7 +3,7 @@
 // filled in when main() (run.ts) passes this to buildApp(). The warm-up requests (warm-up.ts)
 // leave none of theirs behind.
 import { createApp, fastifyOptions, type AppOptions, type Prebuilt } from '../app.js'
-import { deferredLogger } from './deferred-logger.js'
+import { deferredLogger } from '../logger-forwarder.js'
 import { deferredServer } from './deferred-server.js'
 import { requestIds, warmStartPath, warmUp } from './warm-up.js'
 

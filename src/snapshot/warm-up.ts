@@ -12,12 +12,9 @@ import { listenFds } from '../systemd/activation.js'
 import type { AppOptions } from '../app-options.js'
 import { parseConfig } from '../config.js'
 import { hasTcp6, isListener } from '../systemd/fd-kind.js'
+import type { Handler } from '../internals.js'
 import { planMode } from '../systemd/mode.js'
-
-type Handler = (request: IncomingMessage, response: ServerResponse) => void
-
-/** The paths a per-connection instance is asked for most. */
-export const WARM_UP_PATHS = ['/roll', '/roll?dice=2d6+1', '/healthz']
+import { WARM_UP_PATHS } from '../warm-up-paths.js'
 
 /** Fastify's default request ids (req-1, req-2, ... in base 36), with a counter we can wind back. */
 export function requestIds(): { next: () => string; rewind: () => void } {

@@ -1,5 +1,6 @@
 // The sd_listen_fds(3) contract: which file descriptors systemd passed to this process, and
 // their names. Pure apart from the env object it is handed, so every corner is testable.
+import type { Env } from '../config.js'
 import { activationError } from '../errors.js'
 
 /** Passed fds start here (SD_LISTEN_FDS_START). */
@@ -27,8 +28,6 @@ export interface Activation {
   /** True when some LISTEN_* variable was present, even if the fds were not for us. */
   envPresent: boolean
 }
-
-type Env = Record<string, string | undefined>
 
 /**
  * Reads LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES like sd_listen_fds_with_names(3):

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { getSystemErrorName } from 'node:util'
+import type { Env } from '../config.js'
 
 /** The addon (native/sd_notify.c). */
 export interface Addon {
@@ -35,8 +36,6 @@ export interface Notifier {
    */
   sendFds(state: string, fds: readonly number[]): string | undefined
 }
-
-type Env = Record<string, string | undefined>
 
 export const NOTIFY_ENV = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as const
 
