@@ -10,6 +10,7 @@ import type { RandomInt } from './dice.js'
 import { randomIntFrom } from './random.js'
 import { logAbortedRequest, RequestLineLog } from './http/request-log.js'
 import { lazyRequestLogger } from './logger-forwarder.js'
+import { healthRoutes } from './routes/health.js'
 import { rollRoutes } from './routes/roll.js'
 import { buildSerializer, buildValidator } from './schema-compilers.js'
 import { startReport } from './start-report.js'
@@ -80,8 +81,9 @@ export function createApp(options: AppOptions, fastifyOpts: FastifyHttpOptions<S
   })
   app.server.on('checkExpectation', answerUnsupportedExpect.bind(app))
   app.addHook('onRequestAbort', logAbortedRequest(options))
-  app.get('/healthz', async () => ({ status: 'ok' }))
-  app.after(() => rollRoutes(app, (min, max) => (options.randomInt ?? defaultRandomInt)(min, max)))
+  app.register(healthRoutes)
+  // The source is looked up per roll: a prebuilt app gets its options late.
+  app.register(rollRoutes, { randomInt: (min, max) => (options.randomInt ?? defaultRandomInt)(min, max) })
   return app
 }
 
