@@ -1,7 +1,11 @@
 import http from 'node:http'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
-// esbuild plugins for the startup-snapshot bundle (scripts/build.mjs).
+// esbuild plugins for the startup-snapshot bundle (scripts/build.mjs). The code each puts in the
+// bundle is in scripts/stand-ins/; the module generated for each stand-in only calls it.
+
+const standIn = (file) => fileURLToPath(new URL(`./stand-ins/${file}`, import.meta.url))
 
 /**
  * Node 20's snapshot builder cannot load node:http and friends (their parser and timers are not
@@ -12,8 +16,6 @@ export function lazyBuiltins(names) {
   // Constant tables that modules read at load time (Fastify's error handler, @fastify/sensible),
   // copied from this very Node: the blob only ever runs on the Node that built it.
   const constants = { http: { STATUS_CODES: http.STATUS_CODES, METHODS: http.METHODS } }
-  // Export names, so the bundler's interop can make a getter for each named import without
-  // loading the module (it copies the own keys it sees).
   const keys = Object.fromEntries(names.map((name) => [name, Object.keys(createRequire(import.meta.url)(`node:${name}`))]))
   const filter = new RegExp(`^(node:)?(${names.join('|')})$`)
   return {
@@ -23,58 +25,24 @@ export function lazyBuiltins(names) {
         ? { path: args.path, external: true }
         : { path: args.path.replace(/^node:/, ''), namespace: 'lazy-builtin' })
       build.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-        contents: `let real
-const constants = ${JSON.stringify(constants[args.path] ?? {})}
-module.exports = new Proxy({}, {
-  get(_, key) {
-    if (real === undefined && Object.hasOwn(constants, key)) return constants[key]
-    // The bundler's ES-module interop asks this at import time; it is not a reason to load.
-    if (real === undefined && key === '__esModule') return undefined
-    real ??= require('node:${args.path}')
-    return real[key]
-  },
-  has(_, key) { real ??= require('node:${args.path}'); return key in real },
-  ownKeys() { return ${JSON.stringify(keys[args.path])} },
-  getOwnPropertyDescriptor(_, key) {
-    return ${JSON.stringify(keys[args.path])}.includes(key) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined
-  },
-})`,
+        contents: `module.exports = require(${JSON.stringify(standIn('lazy-builtin.cjs'))})(() => require(${JSON.stringify(`node:${args.path}`)}), ` +
+          `${JSON.stringify(constants[args.path] ?? {})}, ${JSON.stringify(keys[args.path])})`,
         loader: 'js',
+        resolveDir: fileURLToPath(new URL('.', import.meta.url)),
       }))
     },
   }
 }
 
-/**
- * depd (via http-errors) inspects call sites with Error.prepareStackTrace at module load, which
- * the snapshot builder rejects; its deprecation warnings are for http-errors' own old APIs, which
- * we don't call.
- */
+/** depd in the snapshot's bundle is scripts/stand-ins/no-depd.cjs (why: there). */
 export function noDepd() {
   return {
     name: 'no-depd',
     setup(build) {
-      build.onResolve({ filter: /^depd$/ }, () => ({ path: 'depd', namespace: 'no-depd' }))
-      build.onLoad({ filter: /.*/, namespace: 'no-depd' }, () => ({
-        contents: `module.exports = function depd() {
-  function deprecate() {}
-  deprecate.function = (fn) => fn
-  deprecate.property = () => {}
-  return deprecate
-}`,
-        loader: 'js',
-      }))
+      build.onResolve({ filter: /^depd$/ }, () => ({ path: standIn('no-depd.cjs') }))
     },
   }
 }
-
-/** The snapshot builder's realm lacks Array.prototype.toSorted, which node:http uses at load. */
-export const TO_SORTED_POLYFILL = `if (!Array.prototype.toSorted) {
-  Object.defineProperty(Array.prototype, 'toSorted', {
-    value: function toSorted(compare) { return Array.prototype.slice.call(this).sort(compare) },
-    writable: true, configurable: true,
-  })
-}`
 
 /**
  * Packages required at load but used only on paths this service never or rarely takes: each
@@ -101,42 +69,17 @@ export function lazyModules(names, exportNames = {}, sideFile = undefined, build
       build.onLoad({ filter: /.*/, namespace }, (args) => ({
         resolveDir: args.pluginData.resolveDir,
         loader: 'js',
-        contents: `let real
-${sideFile !== undefined && buildOnly.includes(args.path) ? buildOnlyLoader(sideFile, args.path) : `const load = () => (real ??= ${sideFile === undefined ? `require(${JSON.stringify(args.path)})` : `require('node:module').createRequire(require('node:path').resolve(process.argv[1]))(${JSON.stringify(`./${sideFile}`)})[${JSON.stringify(args.path)}]()`})`}
-module.exports = new Proxy(function () {}, {
-  get(_, key) { return real === undefined && key === '__esModule' ? undefined : load()[key] },
-  has(_, key) { return key in load() },
-  apply(_, self, args) { return Reflect.apply(load(), self, args) },
-  construct(_, args) { return Reflect.construct(load(), args) },
-  ownKeys(target) { return [...Reflect.ownKeys(target), ...${JSON.stringify(exportNames[args.path] ?? [])}] },
-  getOwnPropertyDescriptor(target, key) {
-    return Reflect.getOwnPropertyDescriptor(target, key) ?? (${JSON.stringify(exportNames[args.path] ?? [])}.includes(key) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined)
-  },
-})`,
+        contents: `const { lazyModule, sideFile, sideFileAtBuild } = require(${JSON.stringify(standIn('lazy-module.cjs'))})
+module.exports = lazyModule(${loader(args.path, sideFile, buildOnly)}, ${JSON.stringify(exportNames[args.path] ?? [])}, ${sideFile !== undefined && buildOnly.includes(args.path)})`,
       }))
     },
   }
 }
 
-/**
- * load() of a build-only stand-in. While the snapshot builds, Node's CommonJS loader must not
- * load the side file (a blob whose builder loaded a user module refuses to start), so it runs
- * as a plain function; its package is dropped before the heap is written. Later uses, at run
- * time, require it as usual.
- */
-function buildOnlyLoader(sideFile, name) {
-  return `const { startupSnapshot } = require('node:v8')
-const side = () => {
-  const file = require('node:path').resolve(process.argv[1], '..', ${JSON.stringify(sideFile)})
-  if (!startupSnapshot.isBuildingSnapshot()) return require('node:module').createRequire(file)(file)
-  const module = { exports: {} }
-  const source = require('node:fs').readFileSync(file, 'utf8')
-  // Not node:vm: a builtin loaded here would stay in the heap of every instance.
-  new Function('exports', 'require', 'module', source)(module.exports, require, module)
-  return module.exports
-}
-const load = () => (real ??= side()[${JSON.stringify(name)}]())
-if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.addSerializeCallback(() => { real = undefined })`
+/** The load() a stand-in gets: the package bundled here, or its loader in the side file. */
+function loader(name, sideFile, buildOnly) {
+  if (sideFile === undefined) return `() => require(${JSON.stringify(name)})`
+  return `() => ${buildOnly.includes(name) ? 'sideFileAtBuild' : 'sideFile'}(${JSON.stringify(sideFile)})[${JSON.stringify(name)}]()`
 }
 
 /** The side file of lazyModules(names, {}, sideFile): each package, loaded on first use. */
