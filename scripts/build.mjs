@@ -37,7 +37,7 @@ for (const file of ['diceroll', 'diceroll.cjs', 'diceroll.cjs.map', 'diceroll.cj
 // Loaded only on paths this service never or rarely takes (scripts/esbuild-plugins.mjs).
 const LAZY = ['type-is', 'thread-stream', '@fastify/proxy-addr', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler', 'light-my-request']
 // Used only while plugins and routes register, which for the snapshot's app is at build time:
-// semver (Fastify's plugin version checks, with ~40 regexes and a 64 kB table), safe-regex2 and
+// semver (Fastify's plugin version checks, with its many regexes and tables), safe-regex2 and
 // its parser ret (find-my-way's regex-route checks), Fastify's Ajv-made options validator. The
 // snapshot's stand-ins load them from the side file while it builds and let go of them before
 // the heap is written, so no instance deserializes them; a later use loads them again.

@@ -47,7 +47,7 @@ export function noDepd() {
 /**
  * Packages required at load but used only on paths this service never or rarely takes: each
  * becomes a stand-in that loads the real package on first use, so neither the bundle's start
- * nor the snapshot's heap pays for them. type-is pulls in mime-db (a 200 kB table) for
+ * nor the snapshot's heap pays for them. type-is pulls in mime-db (a large table) for
  * @fastify/sensible's request.is(); thread-stream is pino's worker transport; proxy-addr serves
  * Fastify's trustProxy; light-my-request is Fastify's inject(), for tests (Fastify already
  * requires it on first use; as a stand-in its code also leaves the snapshot). exportNames lists a module's named exports, for ES-module importers.

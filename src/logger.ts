@@ -63,8 +63,8 @@ export function journalLines(text: string, priority: number, journal = isJournal
  *
  * Unbatched, every line is written at once: a per-connection instance exits right after its
  * response. Batched (long-lived modes), the lines of one event-loop turn go out in one write at
- * the end of the turn, and on exit: one write(2) per request cost a quarter of the listener's
- * keep-alive throughput. A SIGKILL can lose the lines of the turn it interrupts.
+ * the end of the turn, and on exit: one write(2) per request cost the listener a large share of
+ * its keep-alive throughput. A SIGKILL can lose the lines of the turn it interrupts.
  */
 export function stderrDestination(fd = 2, batched = false): DestinationStream {
   const writeNow = (text: string): void => {

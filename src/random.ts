@@ -1,7 +1,7 @@
 // Unbiased dice from the kernel's random bytes (/dev/urandom, the source behind getrandom(2)),
-// read through node:fs rather than node:crypto. node:crypto and the internals it loads were
-// ~210 kB of every instance's startup snapshot, about 1 ms of each per-connection start and
-// 0.5 MB of its peak RSS, for one function. The method is crypto.randomInt's: 48-bit values,
+// read through node:fs rather than node:crypto. node:crypto and the internals it loads made every
+// instance's startup snapshot bigger, and each per-connection start slower and larger in memory,
+// for one function (docs/benchmarks.md). The method is crypto.randomInt's: 48-bit values,
 // rejection sampling, a pool of bytes refilled when used up.
 import { openSync, readSync } from 'node:fs'
 import type { RandomInt } from './dice.js'

@@ -1,5 +1,5 @@
 // Fastify compiles route schemas with Ajv, and sets up fast-json-stringify, when the app gets
-// ready: about 600 kB of code plus their data, loaded by every process before its first
+// ready: a lot of code plus their data, loaded by every process before its first
 // response. Our schemas are flat query-string objects, so this validates those itself, with
 // the same error objects Ajv reports under Fastify's settings (test/schema-compilers.ts compares
 // them), and loads Ajv or fast-json-stringify only for a schema it does not handle. In the

@@ -1,6 +1,6 @@
 // Requests run through the prebuilt app while the snapshot is built, so that the code a request
 // takes (routing, hooks, validation, our handler, serialization, the request line in pino) is
-// compiled in the blob instead of at every start (~3 ms per instance). node:http cannot load at
+// compiled in the blob instead of at every start. node:http cannot load at
 // build time, so Fastify's own request handler gets plain stand-ins for the request and response.
 // Anything a request leaves behind would be frozen into every instance: the rolls come from a
 // fixed stand-in, never the real source (whose pool of random bytes every instance would share),

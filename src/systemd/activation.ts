@@ -8,7 +8,7 @@ export const SD_LISTEN_FDS_START = 3
 
 /**
  * More than any real .socket unit passes (and than the 1024 fds a service may open by default):
- * without a bound, LISTEN_FDS=1000000000 built a billion-entry list and took 3 GB before it
+ * without a bound, LISTEN_FDS=1000000000 built a billion-entry list, gigabytes of it, before it
  * ever looked at fd 3.
  */
 export const MAX_LISTEN_FDS = 1024
