@@ -8,7 +8,7 @@ import { pino } from 'pino'
 import t from 'tap'
 import { allowHalfOpenRequests, fastifyHttpServer, isPinoLogger, socketFd, trackConnectionsWithoutListening, unconsumeParser, writePinoLine } from '../src/internals.js'
 
-/** An http.Server that never listens, fed by a net.Server the way src/transports/accept.ts does. */
+/** An http.Server that never listens, fed by a net.Server the way src/http/accept.ts does. */
 async function fedServer(t: { teardown(fn: () => void): void }, handler: (request: IncomingMessage, response: ServerResponse) => void, prepare: (server: http.Server) => void): Promise<number> {
   const server = http.createServer(handler)
   prepare(server)

@@ -34,7 +34,7 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
 4. **A quick fd probe.** Per-connection mode only needs to know that its socket is not a
    listener. Reading all of /proc/net/tcp (one row per TCP socket of the host, TIME_WAIT included)
    cost a start ~35 ms on this machine with 8,500 rows; the kernel lists listeners first, so
-   src/fd-quick.ts reads only that block, and skips /proc/net/tcp6 when /proc/net/sockstat6
+   src/systemd/fd-kind.ts reads only that block, and skips /proc/net/tcp6 when /proc/net/sockstat6
    counts no IPv6 TCP socket (reading even an empty tcp6 walks the whole connection hash, ~4 ms).
    Listener mode probes quickly too; the full probe runs only to explain a wrong fd.
    \`--mode=per-connection\` (what the units run) reads no table at all for a TCP connection: once
@@ -51,7 +51,7 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
      Fastify's \`close()\` does not close servers it did not listen() on; a \`preClose\` hook does.
    - the logger is a forwarder to the pino logger made at run time (level, pid from the config
      and the process); a request's child logger is made from it when the request first logs
-     through it (src/request-log.ts), and the request line itself is written by hand.
+     through it (src/http/request-log.ts), and the request line itself is written by hand.
    - nothing at build time touches randomness, pid, env or config. test/snapshot.ts proves it:
      three instances from one blob give three different sets of 100 rolls and log the pids
      systemd-socket-activate gave them.
