@@ -9,7 +9,7 @@ export const BATCH_BYTES = 64 * 1024
 
 export function createLogger(level: LogLevel, bindings: Record<string, unknown>, batched = false): Logger {
   const logger = pino({ level, base: { pid: process.pid, ...bindings } }, stderrDestination(2, batched))
-  // Read at run time, never at import: a startup snapshot would freeze the build's stderr.
+  // Read when called (the rule in app-options.ts): a startup snapshot would freeze the build's stderr.
   return isJournalStream(process.env, 2) ? withPriorities(logger) : logger
 }
 

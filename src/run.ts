@@ -47,7 +47,6 @@ async function run(prebuilt: Prebuilt | undefined): Promise<ExitCode> {
     onStopSignals(() => stop.abort())
     return serveConnection(app, plan, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs })
   }
-  // Env is read here, at run time, never at import: a bundle or snapshot must not freeze it.
   const notifier = withSlowStartStatus(createNotifier(process.env, process.pid, logger))
   const lifecycle = new Lifecycle(app, {
     notifier,

@@ -42,9 +42,9 @@ export const NOTIFY_ENV = ['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID'] as 
 const ADDON = join('build', 'Release', 'sd_notify.node')
 
 /**
- * Reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID at run time (never at import: a bundle or
- * startup snapshot must not freeze them) and unsets them, as sd_notify(unset_environment=1) does,
- * so child processes do not talk to systemd in our name.
+ * Reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID when called (the rule in app-options.ts)
+ * and unsets them, as sd_notify(unset_environment=1) does, so child processes do not talk to
+ * systemd in our name.
  */
 export function createNotifier(env: Env, pid: number, log: NotifyLog): Notifier {
   const address = env.NOTIFY_SOCKET
