@@ -51,7 +51,8 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
      Fastify's \`close()\` does not close servers it did not listen() on; a \`preClose\` hook does.
    - the logger is a forwarder to the pino logger made at run time (level, pid from the config
      and the process); a request's child logger is made from it when the request first logs
-     through it (src/http/request-log.ts), and the request line itself is written by hand.
+     through it (src/logger-forwarder.ts), and the request line itself is written by hand
+     (src/http/request-log.ts).
    - nothing at build time touches randomness, pid, env or config. test/snapshot.ts proves it:
      three instances from one blob give three different sets of 100 rolls and log the pids
      systemd-socket-activate gave them.
