@@ -55,7 +55,7 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
      (src/http/request-log.ts).
    - nothing at build time touches randomness, pid, env or config. test/snapshot.ts proves it:
      three instances from one blob give three different sets of 100 rolls and log the pids
-     systemd-socket-activate gave them.
+     systemd-socket-activate gave them; test/import-time.ts, that no module reads them as it loads.
    - **warm-up requests**: \`/roll\`, \`/roll?dice=2d6+1\` and \`/healthz\` run through Fastify's own
      request handler at build time (src/snapshot/warm-up.ts), so the code of a request (routing,
      hooks, validation, our handler, serialization, the request log line) is compiled in the blob
