@@ -56,7 +56,7 @@ const common = {
   // CommonJS output has no import.meta; notify.ts finds its native addon from import.meta.url.
   // A getter, read when used: in the snapshot, anything computed at build time would be frozen.
   // process.argv[1] is dist/launch.cjs in both the bundle and the snapshot (the launcher passes it).
-  banner: { js: `/* c8 ignore start */\nvar __dicerollMeta = { get url() { return require('node:url').pathToFileURL(require('node:path').resolve(process.argv[1])).href } };` },
+  banner: { js: '/* c8 ignore start */\nvar __dicerollMeta = { get url() { return require(\'node:url\').pathToFileURL(require(\'node:path\').resolve(process.argv[1])).href } };' },
   define: { 'import.meta.url': '__dicerollMeta.url' },
   footer: { js: '/* c8 ignore stop */' },
   plugins: flags.has('--no-lazy') ? [] : [lazyModules(LAZY)],

@@ -49,7 +49,7 @@ try {
   fail(error.message)
 }
 
-function list () {
+function list() {
   const inUse = releasesInUse(root)
   const marks = { [linked(root) ?? '']: 'current', [linked(root, 'previous') ?? '']: 'previous' }
   for (const id of fs.readdirSync(path.join(root, 'releases')).filter((name) => !name.startsWith('.')).sort()) {

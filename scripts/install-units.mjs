@@ -48,13 +48,12 @@ try {
   else if (opts.rollback) {
     if (!fs.existsSync(path.join(root, 'releases'))) fail(`nothing installed in ${root} (no releases/): nothing to roll back`)
     withLock(root, () => log(`rolled back to releases/${rollback({ root, prefix, unitDir, systemd, log })}`))
-  }
-  else install()
+  } else install()
 } catch (error) {
   fail(error.message)
 }
 
-function install () {
+function install() {
   if (!fs.existsSync(path.join(source, 'dist/launch.cjs'))) fail(`no ${source}/dist/launch.cjs: run npm run build first`)
   // ProtectHome=yes hides /home, /root and /run/user from the services.
   for (const [what, p] of [['node', node], ['prefix', prefix]]) {
@@ -89,7 +88,7 @@ function install () {
 }
 
 /** Everything of one release, in `dir`; its launcher and blobs are made for `node`. */
-function writeRelease (dir, id, modules) {
+function writeRelease(dir, id, modules) {
   for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(source, file), path.join(dir, file))
   // Not the snapshot, its stamp (a hard link to the building node) nor the launcher: made again below.
   const rebuilt = new Set(['diceroll.blob', 'diceroll-per-connection.blob', '.node', 'diceroll'].map((file) => path.join(source, 'dist', file)))
@@ -122,7 +121,7 @@ function writeRelease (dir, id, modules) {
 
 // What installs before releases left in the prefix itself (PREFIX/dist, …): removed once
 // nothing runs from it any more, which after the listener's restart is the usual case.
-function removeFlatLayout () {
+function removeFlatLayout() {
   if (!fs.existsSync(path.join(root, 'dist'))) return
   const marker = `${path.join(prefix, 'dist')}/`
   const used = fs.readdirSync('/proc').some((pid) => {
@@ -133,7 +132,7 @@ function removeFlatLayout () {
   log(`removed the install before releases (${path.join(root, 'dist')} and the rest)`)
 }
 
-function uninstall () {
+function uninstall() {
   const manifest = [path.join(root, 'current/release.json'), path.join(root, 'package.json')].find((file) => fs.existsSync(file))
   if (manifest !== undefined && JSON.parse(fs.readFileSync(manifest, 'utf8')).name !== 'diceroll') {
     fail(`${root} does not hold diceroll; not removing it`)

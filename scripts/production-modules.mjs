@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 /** Lock-file paths (`node_modules/…`) of the installed production packages under `root`. */
-export function productionModules (root) {
+export function productionModules(root) {
   const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'))
   const found = []
   for (const [rel, meta] of Object.entries(lock.packages ?? {})) {
@@ -17,7 +17,7 @@ export function productionModules (root) {
 }
 
 /** The package's own native addons (`build/Release/*.node`), relative to `root`. */
-export function nativeAddons (root) {
+export function nativeAddons(root) {
   const dir = path.join(root, 'build/Release')
   if (!fs.existsSync(dir)) return []
   return fs.readdirSync(dir).filter((f) => f.endsWith('.node')).map((f) => path.join('build/Release', f))

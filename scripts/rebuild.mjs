@@ -9,7 +9,7 @@ import { finishRelease, linked, makeNodeBound, prune, readRelease, startRelease,
 const NODE_BOUND = ['dist/diceroll.blob', 'dist/diceroll-per-connection.blob', 'dist/.node', 'dist/diceroll', 'bin', 'release.json']
 
 /** Whether dist/ holds blobs made by this very node binary (what the launcher checks). */
-export function builtFor (dist, node) {
+export function builtFor(dist, node) {
   let stamp, binary
   try {
     stamp = fs.statSync(path.join(dist, '.node'))
@@ -27,7 +27,7 @@ export function builtFor (dist, node) {
  * its libnode in another file, which may not be unpacked yet: blobs made from the mix would be
  * refused by the finished pair. So wait until no dpkg runs (for at most `seconds`).
  */
-function waitForDpkg (log, seconds = 600) {
+function waitForDpkg(log, seconds = 600) {
   const deadline = Date.now() + seconds * 1000
   let said = false
   for (;;) {
@@ -47,7 +47,7 @@ function waitForDpkg (log, seconds = 600) {
  * the new binary, swapped in like an install. A live release is never rewritten. Returns the
  * new release's id, or undefined when the current one already fits.
  */
-export function rebuild ({ root, prefix, systemd, log }) {
+export function rebuild({ root, prefix, systemd, log }) {
   const current = linked(root)
   if (current === undefined) throw new Error(`nothing installed in ${root} (no current link)`)
   const { node, version, unitDir, snapshot } = readRelease(root, current)

@@ -18,7 +18,7 @@ export const UNITS = [...SOCKETS, 'diceroll.service', 'diceroll@.service', 'dice
 export const RELEASE_SCRIPTS = ['releases.mjs', 'rebuild.mjs', 'diceroll-release.mjs', 'snapshot.mjs', 'launchers.mjs', 'make-code-cache.cjs']
 
 /** The release a link (`current`, `previous`) points at, or undefined. */
-export function linked (root, link = 'current') {
+export function linked(root, link = 'current') {
   try {
     return path.basename(fs.readlinkSync(path.join(root, link)))
   } catch (error) {
@@ -27,7 +27,7 @@ export function linked (root, link = 'current') {
   }
 }
 
-export function readRelease (root, id) {
+export function readRelease(root, id) {
   return JSON.parse(fs.readFileSync(path.join(root, 'releases', id, 'release.json'), 'utf8'))
 }
 
@@ -36,7 +36,7 @@ export function readRelease (root, id) {
  * interleave. A lock left by a process that is gone is taken over; one held by a live process
  * fails at once, or after `waitSeconds` (the rebuild unit may fire while an install runs).
  */
-export function withLock (root, work, waitSeconds = 0) {
+export function withLock(root, work, waitSeconds = 0) {
   fs.mkdirSync(root, { recursive: true })
   const lock = path.join(root, '.lock')
   const deadline = Date.now() + waitSeconds * 1000
@@ -66,7 +66,7 @@ export function withLock (root, work, waitSeconds = 0) {
  * A new release directory, written under a name no link can point at until finishRelease
  * renames it. What a killed install left is removed here (the lock says no one is writing it).
  */
-export function startRelease (root, version) {
+export function startRelease(root, version) {
   const releases = path.join(root, 'releases')
   fs.mkdirSync(releases, { recursive: true })
   for (const entry of fs.readdirSync(releases)) {
@@ -81,7 +81,7 @@ export function startRelease (root, version) {
 }
 
 /** The blobs and the launcher for `node`, the launcher naming the release's final directory. */
-export function makeNodeBound ({ dir, id, prefix, node, log, skip = false }) {
+export function makeNodeBound({ dir, id, prefix, node, log, skip = false }) {
   return makeSnapshotAndLauncher({ out: path.join(dir, 'dist'), node, log, skip, launcherDir: path.join(prefix, 'releases', id, 'dist') })
 }
 
@@ -90,7 +90,7 @@ export function makeNodeBound ({ dir, id, prefix, node, log, skip = false }) {
  * DynamicUser= uid, renames it into place and checks that its launcher starts. Throws, having
  * removed the release, when it does not.
  */
-export function finishRelease ({ root, prefix, id, dir, node, unitDir, version, snapshot, from }) {
+export function finishRelease({ root, prefix, id, dir, node, unitDir, version, snapshot, from }) {
   const final = path.join(root, 'releases', id)
   const record = { name: 'diceroll', id, version, node, snapshot, prefix, unitDir, made: new Date().toISOString(), from }
   fs.writeFileSync(path.join(dir, 'release.json'), `${JSON.stringify(record, null, 2)}\n`)
@@ -111,7 +111,7 @@ export function finishRelease ({ root, prefix, id, dir, node, unitDir, version, 
  * The release's launcher, run on --help as a unit would run it. Staged elsewhere (--destdir),
  * the launcher names a directory that does not exist yet: node runs the staged loader instead.
  */
-export function checkStarts (root, prefix, id, node) {
+export function checkStarts(root, prefix, id, node) {
   const dist = path.join(root, 'releases', id, 'dist')
   const [command, args] = root === prefix ? [path.join(dist, 'diceroll'), []] : [node, [path.join(dist, 'launch.cjs')]]
   const run = spawnSync(command, [...args, '--help'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } })
@@ -122,7 +122,7 @@ export function checkStarts (root, prefix, id, node) {
 }
 
 /** Copies the release's units into `unitDir`, each through a rename: systemd never reads half a file. */
-export function installUnits (root, id, unitDir) {
+export function installUnits(root, id, unitDir) {
   fs.mkdirSync(unitDir, { recursive: true })
   const units = path.join(root, 'releases', id, 'units')
   for (const unit of fs.readdirSync(units)) {
@@ -134,7 +134,7 @@ export function installUnits (root, id, unitDir) {
 }
 
 /** Points `current` at the release (and `previous` at the one it replaces), then lets systemd know. */
-export function swap ({ root, id, systemd, log }) {
+export function swap({ root, id, systemd, log }) {
   const was = linked(root)
   if (was !== undefined && was !== id) relink(root, 'previous', `releases/${was}`)
   relink(root, 'current', `releases/${id}`)
@@ -148,7 +148,7 @@ export function swap ({ root, id, systemd, log }) {
   log('systemctl try-restart diceroll.service: a running listener now serves from the new release')
 }
 
-function relink (root, name, target) {
+function relink(root, name, target) {
   const temp = path.join(root, `.${name}.${process.pid}`)
   fs.rmSync(temp, { force: true })
   fs.symlinkSync(target, temp)
@@ -159,7 +159,7 @@ function relink (root, name, target) {
  * Release ids that running processes use: the launcher hands node its release's own paths, so
  * they are in the command line, and the native addon is in the memory map.
  */
-export function releasesInUse (prefix) {
+export function releasesInUse(prefix) {
   const marker = `${path.join(prefix, 'releases')}/`
   const used = new Set()
   // Not this process: a rollback or rebuild runs from a release it may well prune.
@@ -176,7 +176,7 @@ export function releasesInUse (prefix) {
 }
 
 /** Removes every release that is neither current, nor previous, nor used by a running process. */
-export function prune ({ root, prefix, log }) {
+export function prune({ root, prefix, log }) {
   const inUse = releasesInUse(prefix)
   const keep = new Set([linked(root), linked(root, 'previous')])
   for (const id of fs.readdirSync(path.join(root, 'releases'))) {
@@ -191,7 +191,7 @@ export function prune ({ root, prefix, log }) {
 }
 
 /** Makes `previous` current and the replaced release `previous`: a second rollback undoes the first. */
-export function rollback ({ root, prefix, unitDir, systemd, log }) {
+export function rollback({ root, prefix, unitDir, systemd, log }) {
   const target = linked(root, 'previous')
   if (target === undefined) throw new Error(`no previous release to roll back to (${path.join(root, 'previous')} does not exist)`)
   if (!fs.existsSync(path.join(root, 'releases', target))) throw new Error(`${path.join(root, 'previous')} points at releases/${target}, which is gone`)
@@ -203,7 +203,7 @@ export function rollback ({ root, prefix, unitDir, systemd, log }) {
 }
 
 /** The services run as a DynamicUser= uid that owns nothing: files only root could read would not start. */
-export function makeReadable (dir) {
+export function makeReadable(dir) {
   fs.chmodSync(dir, 0o755)
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, entry.name)
@@ -212,6 +212,6 @@ export function makeReadable (dir) {
   }
 }
 
-function shellQuote (text) {
+function shellQuote(text) {
   return `'${text.replaceAll("'", "'\\''")}'`
 }

@@ -200,7 +200,7 @@ export class Lifecycle {
       (error: unknown) => {
         this.app.log.error({ err: error }, 'closing the app failed')
         this.resolveDone(code)
-      },
+      }
     )
   }
 

@@ -26,7 +26,7 @@ t.test('keep-alive clients across restarts, with requests sent right after SIGTE
     // lands, so the service sees both in one turn of its loop (closing idle connections then
     // reset each of them, every time).
     process.kill(service.pid as number, 'SIGTERM')
-    const onTheirWay = Promise.all(agents.map((agent) => roll(supervisor.port, agent).catch((error: Error) => (failures.push(error.message), undefined))))
+    const onTheirWay = Promise.all(agents.map((agent) => roll(supervisor.port, agent).catch((error: Error) => void failures.push(error.message))))
     t.equal((await exitOf(supervisor, from)).code, 0, `restart ${restart}: the old instance exits 0`)
     const stored = messages(supervisor, from).filter((message) => message.startsWith('FDSTORE=1'))
     t.equal(stored.length, 3, `restart ${restart}: three connections stored`)

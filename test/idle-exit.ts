@@ -47,9 +47,9 @@ t.test('no request is lost across idle exits and re-activations', async (t) => {
     const tail = cycle % 2 === 0
       ? [Promise.all(burst).then(() => slowStart(service.port, random(IDLE_S * 1000 + 50, 450))).then((outcome) => [outcome])]
       : [0, 1, 2].map(async () => {
-        await sleep(random(100, 400))
-        return Promise.all([fresh(service.port, 1), keepAlive(service.port, 2, 200)]).then((all) => all.flat())
-      })
+          await sleep(random(100, 400))
+          return Promise.all([fresh(service.port, 1), keepAlive(service.port, 2, 200)]).then((all) => all.flat())
+        })
     for (const batch of await Promise.all([...burst, ...tail])) outcomes.push(...batch)
     await service.next(isExit, from, 5000)
     t.ok(service.events.filter(isExit).length > exitsBefore, `cycle ${cycle + 1}: the service exited when idle`)

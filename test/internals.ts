@@ -134,16 +134,18 @@ t.test("Fastify's getServerInstance(): the server we make is the one Fastify mak
   const options: FastifyServerOptions = { keepAliveTimeout: 4321, requestTimeout: 8765, connectionTimeout: 2345, maxRequestsPerSocket: 7 }
   const own = fastify(options)
   let given: [(request: IncomingMessage, response: ServerResponse) => void, FastifyServerOptions] | undefined
-  const deferred = fastify({ ...options, serverFactory: (handler, normalized) => {
-    given = [handler, normalized]
-    return http.createServer()
-  } })
+  const deferred = fastify({
+    ...options, serverFactory: (handler, normalized) => {
+      given = [handler, normalized]
+      return http.createServer()
+    }
+  })
   t.teardown(() => Promise.all([own.close(), deferred.close()]))
   const ours = fastifyHttpServer(given![1], given![0])
   // Every plain setting of the server (timeouts, limits, flags): a new step in Fastify shows here.
   const settings = (server: http.Server): Record<string, unknown> =>
     Object.fromEntries(Object.entries(server).filter(([key, value]) => !key.startsWith('_') && ['number', 'boolean', 'string'].includes(typeof value)))
-  t.same(settings(ours), settings(own.server), "Fastify getServerInstance(): the same timeouts and limits on the server")
+  t.same(settings(ours), settings(own.server), 'Fastify getServerInstance(): the same timeouts and limits on the server')
   t.equal(ours.keepAliveTimeout, 4321)
   t.equal(ours.timeout, 2345)
   t.equal(ours.maxRequestsPerSocket, 7)

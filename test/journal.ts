@@ -54,7 +54,7 @@ t.test('listener on the journal: each line carries its priority, the request lin
   for (const { priority, line } of lines) t.equal(priority, PRIORITY[line.level as number], `${String(line.msg)}: level ${String(line.level)} is <${priority}>`)
   const byMessage = (msg: string) => lines.find(({ line }) => line.msg === msg)
   t.equal(byMessage('started')?.priority, 7, 'debug')
-  t.equal(byMessage(`serving inherited listener fd 3`)?.priority, 6, 'info')
+  t.equal(byMessage('serving inherited listener fd 3')?.priority, 6, 'info')
   const request = byMessage('request')
   t.equal(request?.priority, 6, 'the request line, written straight to pino\'s stream, is prefixed too')
   t.match(request?.line, { level: 30, mode: 'listener', method: 'GET', url: '/roll', statusCode: 200, remoteAddress: '127.0.0.1' })

@@ -14,7 +14,7 @@ function launcherDir(blobs: string[], listenerStart = 'snapshot'): { dir: string
   writeFileSync(node, '#!/bin/sh\necho "$DICEROLL_START_NOTE|$*"\n', { mode: 0o755 })
   linkSync(node, join(dir, '.node'))
   for (const blob of blobs) writeFileSync(join(dir, blob), '')
-  const source = withScripts(`const { LAUNCHER_SOURCE } = await import(scripts + 'launchers.mjs'); process.stdout.write(LAUNCHER_SOURCE(args))`, { node, check: 'link', listenerStart })
+  const source = withScripts('const { LAUNCHER_SOURCE } = await import(scripts + \'launchers.mjs\'); process.stdout.write(LAUNCHER_SOURCE(args))', { node, check: 'link', listenerStart })
   writeFileSync(join(dir, 'diceroll'), source)
   chmodSync(join(dir, 'diceroll'), 0o755)
   return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim() }
@@ -38,7 +38,7 @@ t.test("where the line's long-lived start is the bundle, --mode=listener and --m
 })
 
 t.test('the long-lived start per Node line', async (t) => {
-  const starts = JSON.parse(withScripts(`const { listenerStartFor } = await import(scripts + 'launchers.mjs'); process.stdout.write(JSON.stringify(args.map(listenerStartFor)))`, ['v20.20.2', '22.23.5', 'v24.22.3', 'v26.12.1', 'v27.0.0', 'v18.0.0']))
+  const starts = JSON.parse(withScripts('const { listenerStartFor } = await import(scripts + \'launchers.mjs\'); process.stdout.write(JSON.stringify(args.map(listenerStartFor)))', ['v20.20.2', '22.23.5', 'v24.22.3', 'v26.12.1', 'v27.0.0', 'v18.0.0']))
   t.same(starts, ['bundle', 'bundle', 'bundle', 'snapshot', 'snapshot', 'snapshot'])
 })
 

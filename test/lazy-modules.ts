@@ -19,7 +19,7 @@ const bundle = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 await build({ ...bundle, stdin: { contents: args.main, resolveDir: process.cwd(), loader: 'js' }, outfile: args.dir + '/main.cjs', plugins: [lazyModules(['type-is'], {}, 'side.cjs')] })
 await build({ ...bundle, stdin: { contents: sideBundleSource(['type-is']), resolveDir: process.cwd(), loader: 'js' }, outfile: args.dir + '/side.cjs' })`, {
     dir,
-    main: `const typeis = require('type-is'); process.stdout.write(typeof typeis.is + ' ' + typeis.is('application/json', ['json']))`,
+    main: 'const typeis = require(\'type-is\'); process.stdout.write(typeof typeis.is + \' \' + typeis.is(\'application/json\', [\'json\']))',
   })
   t.notMatch(readFileSync(main, 'utf8'), /mime-db|typeofrequest/i, "the package's code is not in the bundle")
   const run = spawnSync(process.execPath, [main], { cwd: tmpdir(), encoding: 'utf8' })
@@ -38,11 +38,10 @@ t.test('dist/snapshot-lazy.cjs has every package the snapshot left out', { skip:
   }
 })
 
-
 t.test('a build-only stand-in serves the snapshot builder, leaves the blob, and loads again at run time', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lazy-build-only-'))
   // Written apart from the test, so that only the side file's source holds the token.
-  writeFileSync(join(dir, 'marker.cjs'), `module.exports = { token: () => ['side', 'token', '81f3'].join('-') + ' ' + 'in the side file' }\n`)
+  writeFileSync(join(dir, 'marker.cjs'), 'module.exports = { token: () => [\'side\', \'token\', \'81f3\'].join(\'-\') + \' \' + \'in the side file\' }\n')
   withScripts(`const { build } = await import('esbuild')
 const { lazyModules, sideBundleSource } = await import(scripts + 'esbuild-plugins.mjs')
 const bundle = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', absWorkingDir: args.dir }

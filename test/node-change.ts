@@ -64,7 +64,7 @@ t.test('after the node binary changes, the listener warns once and STATUS= says 
   // Both launchers a build can write: long-lived modes from the snapshot, or from the bundle.
   const launcherFor = (listenerStart: string): string => {
     const file = join(tree, 'dist', listenerStart === 'snapshot' ? 'diceroll' : 'diceroll-bundle')
-    writeFileSync(file, withScripts(`const { LAUNCHER_SOURCE } = await import(scripts + 'launchers.mjs'); process.stdout.write(LAUNCHER_SOURCE(args))`, { node, check: 'link', listenerStart }), { mode: 0o755 })
+    writeFileSync(file, withScripts('const { LAUNCHER_SOURCE } = await import(scripts + \'launchers.mjs\'); process.stdout.write(LAUNCHER_SOURCE(args))', { node, check: 'link', listenerStart }), { mode: 0o755 })
     return file
   }
   const launcher = launcherFor('snapshot')

@@ -115,7 +115,7 @@ function warmRows(f, cell) {
 
 function costSection(f) {
   const out = ['## Cost model: which model for my traffic?', '']
-  out.push(`Per day, from the figures above, with requests arriving at random. Per-connection: every request`, `pays a start (CPU) and holds its peak RSS while it runs. Always-on listener: warm CPU per request,`, `RSS after load all day. Idle exit: the listener exits after ${IDLE_S} s without requests and the socket`, 'starts it again (a cold start each time); it is up a fraction 1 − e^(−r·T) of the day.', '')
+  out.push('Per day, from the figures above, with requests arriving at random. Per-connection: every request', 'pays a start (CPU) and holds its peak RSS while it runs. Always-on listener: warm CPU per request,', `RSS after load all day. Idle exit: the listener exits after ${IDLE_S} s without requests and the socket`, 'starts it again (a cold start each time); it is up a fraction 1 − e^(−r·T) of the day.', '')
   for (const [key, name] of [['diceroll', 'diceroll'], ['flask', 'Flask']]) {
     const inputs = costInputs(f, key)
     if (!inputs) continue

@@ -8,7 +8,7 @@
  * for ES-module importers. With `buildOnly`, what was loaded while the startup snapshot builds is
  * let go before the heap is written, so no instance deserializes it; a later use loads it again.
  */
-function lazyModule (load, exportNames, buildOnly = false) {
+function lazyModule(load, exportNames, buildOnly = false) {
   let real
   const get = () => (real ??= load())
   if (buildOnly) {
@@ -16,22 +16,22 @@ function lazyModule (load, exportNames, buildOnly = false) {
     if (startupSnapshot.isBuildingSnapshot()) startupSnapshot.addSerializeCallback(() => { real = undefined })
   }
   return new Proxy(function () {}, {
-    get (_, key) {
+    get(_, key) {
       return real === undefined && key === '__esModule' ? undefined : get()[key]
     },
-    has (_, key) {
+    has(_, key) {
       return key in get()
     },
-    apply (_, self, args) {
+    apply(_, self, args) {
       return Reflect.apply(get(), self, args)
     },
-    construct (_, args) {
+    construct(_, args) {
       return Reflect.construct(get(), args)
     },
-    ownKeys (target) {
+    ownKeys(target) {
       return [...Reflect.ownKeys(target), ...exportNames]
     },
-    getOwnPropertyDescriptor (target, key) {
+    getOwnPropertyDescriptor(target, key) {
       return Reflect.getOwnPropertyDescriptor(target, key) ?? (exportNames.includes(key) ? { configurable: true, enumerable: true, writable: true, value: undefined } : undefined)
     },
   })
@@ -42,7 +42,7 @@ function lazyModule (load, exportNames, buildOnly = false) {
  * packages left out of the bundle: the startup snapshot keeps every byte of its bundle's source
  * in its heap, loaded or not, and each instance pays to deserialize it.
  */
-function sideFile (file) {
+function sideFile(file) {
   return require('node:module').createRequire(require('node:path').resolve(process.argv[1]))(`./${file}`)
 }
 
@@ -51,7 +51,7 @@ function sideFile (file) {
  * not load the side file (a blob whose builder loaded a user module refuses to start), so it runs
  * as a plain function; at run time it is required as usual.
  */
-function sideFileAtBuild (file) {
+function sideFileAtBuild(file) {
   const { startupSnapshot } = require('node:v8')
   const path = require('node:path').resolve(process.argv[1], '..', file)
   if (!startupSnapshot.isBuildingSnapshot()) return require('node:module').createRequire(path)(path)

@@ -3,8 +3,8 @@
 // we don't call. noDepd() (scripts/esbuild-plugins.mjs) bundles this in its place.
 'use strict'
 
-module.exports = function depd () {
-  function deprecate () {}
+module.exports = function depd() {
+  function deprecate() {}
   deprecate.function = (fn) => fn
   deprecate.property = () => {}
   return deprecate

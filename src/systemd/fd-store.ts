@@ -67,7 +67,7 @@ export function takeStored(app: FastifyInstance, stored: readonly ListenFd[], no
   for (const { fd, name } of stored) {
     // Removed whatever it is: left there, a bad entry would come back at every start.
     notifier.send(`FDSTOREREMOVE=1\nFDNAME=${name}`)
-    const problem = STORED_NAME.test(name) ? problemWith(stateOf(fd)) : `its name is not one diceroll stores (keep-alive.<pid>.<n>)`
+    const problem = STORED_NAME.test(name) ? problemWith(stateOf(fd)) : 'its name is not one diceroll stores (keep-alive.<pid>.<n>)'
     const socket = problem === undefined ? wrap(fd) : problem
     if (typeof socket === 'string') {
       log.warn({ fd, fdName: name }, `skipping stored fd ${fd} (name "${name}"): ${socket}; closed it`)

@@ -40,5 +40,4 @@ t.test('listener', async (t) => {
       service: 'kept serving', ok: closedAfter > 0 && statusLine(next.data) === 'HTTP/1.1 200 OK',
     })
   })
-
 })

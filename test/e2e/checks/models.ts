@@ -140,10 +140,14 @@ export function models({ vm, guest, port }: Context): void {
     const sources = Array.from({ length: 4 }, (_, i) => `127.0.0.${i + 1}`)
     const perAddress = Math.ceil((max * 1.5) / sources.length)
     const runs = [
-      { name: `MaxConnections=${max}`, cap: max, what: `${perAddress * sources.length} connections from ${sources.length} addresses`,
-        run: () => flood(vm, PER_CONNECTION, perAddress, sources) },
-      { name: `MaxConnectionsPerSource=${perSource}`, cap: perSource, what: `${perSource + 4} connections from one address`,
-        run: () => flood(vm, PER_CONNECTION, perSource + 4, ['127.0.0.9']) },
+      {
+        name: `MaxConnections=${max}`, cap: max, what: `${perAddress * sources.length} connections from ${sources.length} addresses`,
+        run: () => flood(vm, PER_CONNECTION, perAddress, sources)
+      },
+      {
+        name: `MaxConnectionsPerSource=${perSource}`, cap: perSource, what: `${perSource + 4} connections from one address`,
+        run: () => flood(vm, PER_CONNECTION, perSource + 4, ['127.0.0.9'])
+      },
     ]
     for (const { name, cap, what, run } of runs) {
       const r = await timed(`flood: ${what}`, run)

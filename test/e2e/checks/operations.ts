@@ -78,8 +78,10 @@ export function operations({ vm, guest, port }: Context): void {
     const waitMs = longestWait(report, 'new-connection')
     figure(`${RESTARTS} restarts under load`, describe(report))
     figure('longest wait of a new connection (restarts)', `${waitMs} ms; cold first response ${coldMs.toFixed(0)} ms (${(waitMs / coldMs).toFixed(2)}×)`)
-    record('restarts', { restarts: RESTARTS, coldFirstResponseMs: Math.round(coldMs), longestNewConnectionWaitMs: waitMs,
-      longestKeepAliveWaitMs: longestWait(report, 'keep-alive'), load: report })
+    record('restarts', {
+      restarts: RESTARTS, coldFirstResponseMs: Math.round(coldMs), longestNewConnectionWaitMs: waitMs,
+      longestKeepAliveWaitMs: longestWait(report, 'keep-alive'), load: report
+    })
     t.equal(report.failed, 0, `no failed request (${describe(report)})`)
     t.ok(report.clients[`${LISTENER} keep-alive`]?.ok && report.clients[`${LISTENER} new-connection`]?.ok, 'both kinds of client were served')
     t.equal(pids.size, RESTARTS + 1, `${RESTARTS} restarts, each a new main process`)

@@ -46,7 +46,7 @@ export class Vm {
   private qemu?: ChildProcess
   private readonly control = fs.mkdtempSync(path.join(os.tmpdir(), 'diceroll-e2e-'))
 
-  constructor (private readonly image: string, private readonly payload: string,
+  constructor(private readonly image: string, private readonly payload: string,
     private readonly consoleLog: string, guestPorts: number[]) {
     for (const p of [22, ...guestPorts]) this.ports[p] = 0
   }
