@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url'
 import { freePort } from './lib/activate.mjs'
 import { peakRssMb, peakRssOfCommand } from './lib/inetd.mjs'
 import { listenerCold, listenerWarm, perConnection } from './lib/measure.mjs'
-import { publish } from './report.mjs'
+import { nameOption, publish } from './report.mjs'
 import { ensurePackages, prepare, variants } from './lib/variants.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const quick = process.argv.includes('--quick')
+// --name=benchmarks-node20: write docs/<name>.md and .svg, beside the run on another Node line.
+const name = nameOption(process.argv)
 const work = join(root, '.cache/bench')
 const outDir = quick ? work : join(root, 'docs')
 const started = performance.now()
@@ -99,4 +101,4 @@ const results = { measuredAt: new Date().toISOString(), loadavg: loadavg(), node
 // The raw figures, for a look behind the tables; `node bench/report.mjs` redraws from them.
 writeFileSync(join(work, 'results.json'), JSON.stringify(results))
 progress('measured')
-publish(results, { root, outDir, command: `npm run bench${quick ? ' -- --quick' : ''}` })
+publish(results, { root, outDir, name, command: `npm run bench -- ${[quick ? '--quick' : '', name === 'benchmarks' ? '' : `--name=${name}`].filter(Boolean).join(' ')}`.replace(/ -- $/, '') })

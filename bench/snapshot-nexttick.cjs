@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Reproducer, kept to report upstream: in Node 20, process.nextTick in a process started from a
+// Reproducer, kept to report upstream: in Node 20 and 22, process.nextTick in a process started from a
 // startup snapshot is several times slower when the snapshot's build ran the tick queue (as
-// every real app's build does: Fastify's ready() runs on nextTick). It costs the listener
-// started from dist/diceroll.blob ~20% more CPU per warm request than the bundle
-// (docs/benchmarks.md). Usage: node bench/snapshot-nexttick.cjs
+// every real app's build does: Fastify's ready() runs on nextTick). On Node 22 it costs a
+// listener started from dist/diceroll.blob clearly more CPU per warm request than the bundle, so
+// that line's launcher starts listeners from the bundle (docs/benchmarks.md, "Node lines").
+// Usage: node bench/snapshot-nexttick.cjs
 'use strict'
 const v8 = require('node:v8')
 

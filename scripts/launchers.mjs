@@ -38,11 +38,12 @@ script.runInThisContext()(module.exports, require, module, file, __dirname)
 
 /**
  * Which start a long-lived process (--mode=listener or --mode=standalone) gets, per Node line:
- * where a process started from a snapshot spends clearly more CPU per warm request than one
- * started from the bundle (process.nextTick is slower after a snapshot whose build ran the tick
- * queue), the bundle, whose slower start a listener pays once. docs/benchmarks.md, "Node lines".
+ * the snapshot, except where a process started from it spends clearly more CPU per warm request
+ * than one started from the bundle (on 22 process.nextTick is slower after a snapshot whose build
+ * ran the tick queue); there the bundle, whose slower start a listener pays once per start.
+ * Measured per line by bench/node-line.mjs: docs/benchmarks.md, "Node lines".
  */
-export const LISTENER_START = { 20: 'bundle', 22: 'bundle', 24: 'bundle', 26: 'snapshot' }
+export const LISTENER_START = { 20: 'snapshot', 22: 'bundle', 24: 'snapshot', 26: 'snapshot' }
 
 /** The start for a long-lived process on this Node version (newer lines: the newest's). */
 export function listenerStartFor(version) {

@@ -103,17 +103,18 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
 Apart from that deliberate choice, no V8 flag is on the command line: flags make Node refuse its
 own built-in code cache.
 
-**A known cost of the snapshot for a busy listener.** Warm, a listener started from the snapshot
-spends more CPU per request than the same code started from the bundle: 29.5–31.4 against
-23.5–25.0 µs per keep-alive request (three wrk runs each, server pinned to one core), about +25%.
-The profile shows \`process.nextTick\` at 9.3% of the CPU against 1.1%: in Node 20 it is several
-times slower in a process whose snapshot build ran the tick queue, and every build does (Fastify's
-\`ready()\` runs on it). \`node bench/snapshot-nexttick.cjs\` shows it without diceroll: ~70 ns per
-\`nextTick\` without a snapshot or after a build that ran no tick, ~300 ns after a build that ran
-100. The snapshot saves ~18 ms per start, so it pays up to a few thousand requests per start; a
-listener that stays up for far more (no idle exit, steady traffic) spends less CPU started from
-the bundle. So the launcher decides per Node line (below); per-connection instances start from
-their blob on every line.
+**A known cost of the snapshot for a busy listener, on Node 22 only.** Warm, a listener started
+from the snapshot on Node 22 spends more CPU per request than the same code started from the
+bundle: 45.9–49.8 against 31.7–34.8 µs per keep-alive request (two interleaved runs, quiet
+machine), about +43%. The profile shows \`process.nextTick\` several times slower in a process
+whose snapshot build ran the tick queue, and every build does (Fastify's \`ready()\` runs on it).
+\`node bench/snapshot-nexttick.cjs\` shows it without diceroll: 1,028 ns per \`nextTick\` after a
+build that ran 100 ticks, against 158 ns without a snapshot, on 22.23.5. Node 20 has the slow
+\`nextTick\` too (587 against 150 ns), yet there, as on 24 and 26, the warm request costs the same
+from either start within the noise of two runs (below), so the faster start wins. The snapshot saves ~40 ms per cold
+listener start, so on 22 it pays up to a few thousand requests per start; a listener that stays
+up for far more spends less CPU started from the bundle. So the launcher decides per Node line;
+per-connection instances start from their blob on every line.
 
 ### Node lines
 
@@ -122,30 +123,31 @@ when it is built, from the node that builds it (\`LISTENER_START\` in scripts/la
 
 | Node | long-lived start | why |
 |---|---|---|
-| 20 | bundle + code cache | a snapshot start pays more CPU per warm keep-alive request than a bundle start: +25% on a quiet machine (above), 2.5× in the loaded run below; ns per \`nextTick\` after a build that ran the tick queue: 475 (~100 without) |
-| 22 | bundle + code cache | 1.4× per warm request in the loaded run below; 503 ns per \`nextTick\` |
-| 24 | bundle + code cache | 1.5× per warm request in the loaded run below; 924 ns per \`nextTick\` |
-| 26 | startup snapshot | the penalty is gone (144 ns per \`nextTick\`; warm CPU equal, ~23 µs, on a quiet machine, 1.2× in the loaded run below): the faster start wins |
+| 20 | startup snapshot | warm CPU per keep-alive request snapshot against bundle: 38.6 / 39.6 and 37.8 / 33.7 µs (−3%, +12%: within the noise of two runs), for a cold start 32–41 ms faster |
+| 22 | bundle + code cache | warm: 49.8 / 34.8 and 45.9 / 31.7 µs, +43–45% in both runs: the nextTick penalty |
+| 24 | startup snapshot | warm: 35.3 / 35.4 and 33.7 / 33.1 µs, equal |
+| 26 | startup snapshot | warm: 27.9 / 27.6 and 20.1 / 25.5 µs, equal or better |
 
-What it costs: a cold listener start from the bundle is ~20 ms slower (paid once per start;
-with \`--idle-timeout\` once per idle period), against a few µs more CPU on every request for the
-life of the process. A deployment that restarts its listener for every few requests can still
-run the snapshot on 20–24 with a drop-in:
+What it costs on 22: a cold listener start from the bundle is ~40 ms slower (paid once per
+start; with \`--idle-timeout\` once per idle period), against ~14 µs more CPU on every request for
+the life of the process. A deployment that restarts its listener for every few requests can still
+run the snapshot on 22 with a drop-in:
 \`ExecStart=/usr/bin/node --snapshot-blob PREFIX/current/dist/diceroll.blob PREFIX/current/dist/launch.cjs --mode=listener ...\`.
 Measured with \`node scripts/node-line.mjs <line> -- sh -c 'npm run build && node bench/node-line.mjs'\`
-(interleaved rounds, \`NODE_EXTRA_CA_CERTS\` unset).
-One run of it on each line, 3 interleaved rounds, on the shared 2-core machine while five other
-suites ran (load 10–15: every absolute figure is several times the quiet-machine one, and only the
-ratios within a line mean much):
+(5 interleaved rounds, \`NODE_EXTRA_CA_CERTS\` unset), two runs per line on a quiet 2-core machine
+(Intel Xeon; \`node -e 0\` here takes ~40 ms in the harness); the first run of each:
 
 | Node | \`node -e 0\` | per-connection p50 ÷ \`node -e 0\`: snapshot (bundle) | cold listener ÷ bare \`node:http\`: snapshot, bundle | warm CPU per keep-alive request ÷ bare \`node:http\`: snapshot, bundle |
 |---|---:|---:|---:|---:|
-| 20.20.2 | 166 ms | 2.01× (4.16×) | 0.96×, 2.21× | 9.91×, 3.94× |
-| 22.23.5 | 256 ms | 2.09× (2.69×) | 0.99×, 1.58× | 2.05×, 1.50× |
-| 24.22.3 | 231 ms | 2.43× (3.17×) | 0.90×, 1.11× | 1.98×, 1.31× |
-| 26.12.1 | 325 ms | 1.58× (3.93×) | 1.67×, 2.27× | 2.39×, 2.00× |
+| 20.20.2 | 37.7 ms | 1.52× (2.89×) | 1.22×, 1.91× | 1.74×, 1.79× |
+| 22.23.5 | 42.4 ms | 1.57× (2.63×) | 1.35×, 2.10× | 2.13×, 1.49× |
+| 24.22.3 | 39.7 ms | 1.65× (2.65×) | 1.21×, 1.86× | 1.87×, 1.88× |
+| 26.12.1 | 43.6 ms | 1.55× (2.46×) | 1.22×, 1.66× | 1.78×, 1.76× |
 
-Where the penalty comes from is not known yet:
+The session that first chose the bundle for 20–24 measured on a machine at load 10–15 (2.5× on
+20 then); these quiet runs overturned it for 20 and 24.
+
+Where the penalty on 22 comes from is not known yet:
 \`process.nextTick\` itself is optimised by TurboFan in both kinds of start
 (\`%GetOptimizationStatus\`), so the slow part is further down the tick path
 (lib/internal/process/task_queues.js: the \`TickObject\`s and the \`FixedQueue\` that only exist in

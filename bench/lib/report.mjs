@@ -18,7 +18,7 @@ const goalMet = (g) => (Number.isNaN(g.value) ? 'not measured' : g.met ? 'yes' :
 /** The Node every Node variant ran on (results from before it was recorded: this one). */
 const nodeOf = (results) => results.node ?? { version: process.version, execPath: process.execPath }
 
-export function writeReport(results, { outDir, command }) {
+export function writeReport(results, { outDir, command, name = 'benchmarks' }) {
   const f = figures(results)
   const { pc, cold, warm } = results
   const md = []
@@ -75,7 +75,7 @@ export function writeReport(results, { outDir, command }) {
   md.push(costSection(f), '')
   if (!results.packages.flask) md.push('> The Flask rows are skipped: python3-flask is not installed and could not be installed.', '')
   const markdown = `${md.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`
-  writeFileSync(join(outDir, 'benchmarks.md'), markdown)
+  writeFileSync(join(outDir, `${name}.md`), markdown)
   return { markdown, summary: summary(f, nodeOf(results)), headline: headline(f, nodeOf(results)) }
 }
 

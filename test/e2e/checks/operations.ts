@@ -22,6 +22,29 @@ async function failures(vm: Vm, cursor: string): Promise<string[]> {
   return journal.split('\n').filter((line) => /Failed with result|status=203|code=exited, status=[1-9]/.test(line))
 }
 
+/**
+ * Where each restart's time went, from systemd's own journal lines for the unit: SIGTERM to the
+ * old process gone ("Stopping" → "Stopped"), and the new one's start until READY=1 ("Starting"
+ * → "Started"). A new connection waits through both.
+ */
+async function restartPhases(vm: Vm, cursor: string): Promise<Array<{ stopMs: number, startMs: number }>> {
+  const out = await vm.sh(`journalctl -u diceroll.service --cursor '${cursor}' -o json --output-fields=MESSAGE --no-pager`)
+  const marks = out.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { __CURSOR: string, __REALTIME_TIMESTAMP: string, MESSAGE?: unknown })
+    .filter((entry) => entry.__CURSOR !== cursor && typeof entry.MESSAGE === 'string')
+    .map((entry) => ({ at: Number(entry.__REALTIME_TIMESTAMP) / 1000, what: /^(Stopping|Stopped|Starting|Started) /.exec(entry.MESSAGE as string)?.[1] }))
+    .filter((mark) => mark.what !== undefined)
+  const phases: Array<{ stopMs: number, startMs: number }> = []
+  let at: Partial<Record<string, number>> = {}
+  for (const mark of marks) {
+    at[mark.what as string] = mark.at
+    if (mark.what === 'Started' && at.Stopping !== undefined && at.Stopped !== undefined && at.Starting !== undefined) {
+      phases.push({ stopMs: Math.round(at.Stopped - at.Stopping), startMs: Math.round(mark.at - at.Starting) })
+      at = {}
+    }
+  }
+  return phases
+}
+
 /** The release directory the listener's main process runs from, read from the kernel's map of
  *  its native addon (a path through a symlink shows resolved; a deleted one shows "(deleted)"). */
 async function listenerRelease(vm: Vm): Promise<string> {
@@ -76,14 +99,17 @@ export function operations({ vm, guest, port }: Context): void {
     }
     const report = await load.stop()
     const waitMs = longestWait(report, 'new-connection')
+    const phases = await restartPhases(vm, cursor)
     figure(`${RESTARTS} restarts under load`, describe(report))
     figure('longest wait of a new connection (restarts)', `${waitMs} ms; cold first response ${coldMs.toFixed(0)} ms (${(waitMs / coldMs).toFixed(2)}×)`)
+    figure('each restart: stop / start to READY (systemd\'s journal)', phases.map((p) => `${p.stopMs}/${p.startMs} ms`).join(', '))
     record('restarts', {
       restarts: RESTARTS, coldFirstResponseMs: Math.round(coldMs), longestNewConnectionWaitMs: waitMs,
-      longestKeepAliveWaitMs: longestWait(report, 'keep-alive'), load: report
+      longestKeepAliveWaitMs: longestWait(report, 'keep-alive'), phases, load: report
     })
     t.equal(report.failed, 0, `no failed request (${describe(report)})`)
     t.ok(report.clients[`${LISTENER} keep-alive`]?.ok && report.clients[`${LISTENER} new-connection`]?.ok, 'both kinds of client were served')
+    t.equal(phases.length, RESTARTS, 'systemd logged the stop and the start of each restart')
     t.equal(pids.size, RESTARTS + 1, `${RESTARTS} restarts, each a new main process`)
     t.same(await failures(vm, cursor), [], 'no failed result in the journal')
   })
