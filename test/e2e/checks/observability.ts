@@ -2,7 +2,7 @@
 // watchdog acting on a frozen main process.
 import t from 'tap'
 import { type Context, LISTENER, PER_CONNECTION } from '../lib/context.js'
-import { journalAfter, journalCursor, show, waitFor } from '../lib/guest.js'
+import { journalAfter, journalCursor, journalEntries, show, waitFor } from '../lib/guest.js'
 import { get, rawExchange } from '../lib/http.js'
 import { figure, record, step } from '../lib/progress.js'
 
@@ -48,13 +48,11 @@ export function observability({ vm, port }: Context): void {
 
     // As stored: each line's PRIORITY against the pino level in its JSON.
     const stored: Record<string, string[]> = {}
-    const entries = await vm.sh(`journalctl -u 'diceroll*' --cursor '${cursor}' -o json --output-fields=PRIORITY,MESSAGE --no-pager`)
-    for (const line of entries.split('\n').filter(Boolean)) {
-      const entry = JSON.parse(line) as { PRIORITY?: string, MESSAGE?: unknown }
-      if (typeof entry.MESSAGE !== 'string' || !entry.MESSAGE.startsWith('{')) continue
+    for (const entry of await journalEntries(vm, cursor, "-u 'diceroll*'", ['PRIORITY'])) {
+      if (!entry.MESSAGE.startsWith('{')) continue
       const level = (JSON.parse(entry.MESSAGE) as { level?: number }).level ?? 0
       const name = LEVEL_NAME[level] ?? String(level)
-      stored[name] = [...new Set([...(stored[name] ?? []), entry.PRIORITY ?? '?'])]
+      stored[name] = [...new Set([...(stored[name] ?? []), (entry.PRIORITY as string | undefined) ?? '?'])]
     }
     figure('journal PRIORITY by level', Object.entries(stored).map(([name, p]) => `${name} ${p.join('/')}`).join(', '))
     record('journalPriority', stored)

@@ -4,7 +4,7 @@ import net from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { type Context, LISTENER, PER_CONNECTION, timed } from '../lib/context.js'
-import { GUEST_SRC, installCommand, instances, journalAfter, journalCursor, ROLLBACK, show, waitFor } from '../lib/guest.js'
+import { GUEST_SRC, installCommand, instances, journalAfter, journalCursor, journalEntries, ROLLBACK, show, waitFor } from '../lib/guest.js'
 import { get } from '../lib/http.js'
 import { describe, type LoadReport, startLoad } from '../lib/load.js'
 import { figure, record, step } from '../lib/progress.js'
@@ -28,10 +28,8 @@ async function failures(vm: Vm, cursor: string): Promise<string[]> {
  * → "Started"). A new connection waits through both.
  */
 async function restartPhases(vm: Vm, cursor: string): Promise<Array<{ stopMs: number, startMs: number }>> {
-  const out = await vm.sh(`journalctl -u diceroll.service --cursor '${cursor}' -o json --output-fields=MESSAGE --no-pager`)
-  const marks = out.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { __CURSOR: string, __REALTIME_TIMESTAMP: string, MESSAGE?: unknown })
-    .filter((entry) => entry.__CURSOR !== cursor && typeof entry.MESSAGE === 'string')
-    .map((entry) => ({ at: Number(entry.__REALTIME_TIMESTAMP) / 1000, what: /^(Stopping|Stopped|Starting|Started) /.exec(entry.MESSAGE as string)?.[1] }))
+  const marks = (await journalEntries(vm, cursor, '-u diceroll.service'))
+    .map((entry) => ({ at: Number(entry.__REALTIME_TIMESTAMP) / 1000, what: /^(Stopping|Stopped|Starting|Started) /.exec(entry.MESSAGE)?.[1] }))
     .filter((mark) => mark.what !== undefined)
   const phases: Array<{ stopMs: number, startMs: number }> = []
   let at: Partial<Record<string, number>> = {}

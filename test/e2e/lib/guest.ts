@@ -66,9 +66,18 @@ export async function journalCursor(vm: Vm): Promise<string> {
   return cursor
 }
 
+/** One journal entry as `journalctl -o json` prints it: the fields asked for, and its timestamps. */
+export interface JournalEntry {
+  __CURSOR: string
+  __REALTIME_TIMESTAMP: string
+  /** journald stores a message that is not valid UTF-8 as an array of bytes: text here. */
+  MESSAGE: string
+  [field: string]: unknown
+}
+
 /**
- * The messages of the journal entries that match `filter` (journalctl options, e.g.
- * `-u 'diceroll*' -p warning`) and were stored after `cursor`, one per line.
+ * The journal entries that match `filter` (journalctl options, e.g. `-u 'diceroll*' -p warning`)
+ * and were stored after `cursor`, with `fields` besides MESSAGE.
  *
  * Not `--after-cursor`: before systemd 255, with a filter whose matches do not include the
  * cursor's own entry, it skips the first entry that does match (systemd#30288, fixed by
@@ -76,14 +85,17 @@ export async function journalCursor(vm: Vm): Promise<string> {
  * at the cursor's entry, or at the first match after it, on every version; the cursor's own
  * entry is dropped here by its `__CURSOR`.
  */
-export async function journalAfter(vm: Vm, cursor: string, filter: string): Promise<string> {
-  const out = await vm.sh(`journalctl ${filter} --cursor '${cursor}' -o json --output-fields=MESSAGE --no-pager`)
+export async function journalEntries(vm: Vm, cursor: string, filter: string, fields: string[] = []): Promise<JournalEntry[]> {
+  const out = await vm.sh(`journalctl ${filter} --cursor '${cursor}' -o json --output-fields=${['MESSAGE', ...fields].join(',')} --no-pager`)
   return out.split('\n').filter(Boolean)
-    .map((line) => JSON.parse(line) as { __CURSOR?: string, MESSAGE?: unknown })
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((entry) => entry.__CURSOR !== cursor)
-    // journald stores a message that is not valid UTF-8 as an array of bytes.
-    .map((entry) => Array.isArray(entry.MESSAGE) ? Buffer.from(entry.MESSAGE as number[]).toString() : String(entry.MESSAGE ?? ''))
-    .join('\n')
+    .map((entry) => ({ ...entry, MESSAGE: Array.isArray(entry.MESSAGE) ? Buffer.from(entry.MESSAGE as number[]).toString() : String(entry.MESSAGE ?? '') }) as JournalEntry)
+}
+
+/** The messages of journalEntries(), one per line. */
+export async function journalAfter(vm: Vm, cursor: string, filter: string): Promise<string> {
+  return (await journalEntries(vm, cursor, filter)).map((entry) => entry.MESSAGE).join('\n')
 }
 
 /** Names of loaded per-connection instances (running or not yet collected). */
