@@ -145,3 +145,29 @@ t.test('a request whose client goes away before the answer gets a line of its ow
   t.match(lines, [{ level: 30, reqId: 'req-1', method: 'GET', remoteAddress: '127.0.0.1', msg: 'request aborted by the client' }])
   t.equal(lines.length, 1, 'no request line after it: the request never completed')
 })
+
+t.test('a connection that goes away mid-pipeline: each unanswered request gets its aborted line, the answered one its request line', async (t) => {
+  const { logger, text } = capture()
+  const app = appWith(t, { logger })
+  let arrivals = 0
+  let bothArrived!: () => void
+  const inHandlers = new Promise<void>((resolve) => (bothArrived = resolve))
+  app.get('/stall', async () => {
+    if (++arrivals === 2) bothArrived()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    return 'too late'
+  })
+  const client = await connectOverTcp(t, app)
+  client.resume()
+  client.write('GET /roll HTTP/1.1\r\nHost: diceroll\r\n\r\nGET /stall?n=1 HTTP/1.1\r\nHost: diceroll\r\n\r\nGET /stall?n=2 HTTP/1.1\r\nHost: diceroll\r\n\r\n')
+  await inHandlers
+  client.resetAndDestroy()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const lines = text.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.method === 'GET')
+  t.match(lines, [
+    { reqId: 'req-1', url: '/roll', statusCode: 200, msg: 'request' },
+    { reqId: 'req-2', url: '/stall?n=1', remoteAddress: '127.0.0.1', msg: 'request aborted by the client' },
+    { reqId: 'req-3', url: '/stall?n=2', remoteAddress: '127.0.0.1', msg: 'request aborted by the client' },
+  ])
+  t.equal(lines.length, 3, 'one line per request, none twice')
+})

@@ -67,11 +67,12 @@ async function serve(command, port, log) {
     port,
     pid: child.pid,
     log: () => readFileSync(log, 'utf8').slice(-2000),
-    async stop() {
+    // graceMs: how long a program gets to exit on SIGTERM (one under valgrind writes its counts then).
+    async stop(graceMs = 3000) {
       // A program started by this one (the app behind systemd-socket-proxyd) goes first.
       for (const pid of await liveChildren(child.pid)) process.kill(pid, 'SIGTERM')
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
       await exited
       clearTimeout(timer)
       await readerDone

@@ -54,20 +54,22 @@ export function prepare(root, work, { steps }) {
 }
 
 /** Are Flask, GNU time and wrk there? If not and we may, install them from Debian. */
+/** apt-get install of Debian packages, as root only; an out-of-date index is updated once. */
+export function aptInstall(packages) {
+  if (packages.length === 0 || process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) return
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  const apt = (args) => spawnSync('apt-get', ['-q', '-o', 'DPkg::Lock::Timeout=600', ...args], { env, encoding: 'utf8', timeout: 600_000 })
+  if (apt(['install', '-y', ...packages]).status === 0) return
+  apt(['update'])
+  apt(['install', '-y', ...packages])
+}
+
 export function ensurePackages({ install }) {
   const missing = []
   if (spawnSync(PYTHON, ['-c', 'import flask'], { stdio: 'ignore' }).status !== 0) missing.push('python3-flask')
   if (!existsSync('/usr/bin/time')) missing.push('time')
   if (!existsSync(WRK)) missing.push('wrk')
-  if (missing.length > 0 && install && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-    const apt = (args) => spawnSync('apt-get', ['-q', '-o', 'DPkg::Lock::Timeout=600', ...args], { env, encoding: 'utf8', timeout: 600_000 })
-    let result = apt(['install', '-y', ...missing])
-    if (result.status !== 0) {
-      apt(['update'])
-      result = apt(['install', '-y', ...missing])
-    }
-  }
+  if (install) aptInstall(missing)
   return {
     flask: spawnSync(PYTHON, ['-c', 'import flask'], { stdio: 'ignore' }).status === 0,
     time: existsSync('/usr/bin/time'),
