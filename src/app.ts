@@ -8,7 +8,7 @@ import { answeredMissingHost, answerUnsupportedExpect, clientErrorHandler } from
 import { ClosingServerResponse } from './http/closing-response.js'
 import type { RandomInt } from './dice.js'
 import { randomIntFrom } from './random.js'
-import { logAbortedRequests, requestStarted, RequestLineLog } from './http/request-log.js'
+import { logAbortedRequest, RequestLineLog } from './http/request-log.js'
 import { lazyRequestLogger } from './logger-forwarder.js'
 import { healthRoutes } from './routes/health.js'
 import { rollRoutes } from './routes/roll.js'
@@ -76,12 +76,11 @@ export function createApp(options: AppOptions, fastifyOpts: FastifyHttpOptions<S
   // A callback hook, not an async one: it runs on every request in every mode (the snapshot's
   // app is built before the mode is known), and a promise per request costs listener throughput.
   app.addHook('onRequest', (request, reply, done) => {
-    requestStarted(request)
     if (options.closeEachConnection) reply.header('connection', 'close')
     if (!answeredMissingHost(request, reply)) done()
   })
   app.server.on('checkExpectation', answerUnsupportedExpect.bind(app))
-  logAbortedRequests(app.server, options)
+  app.addHook('onRequestAbort', logAbortedRequest(options))
   app.register(healthRoutes)
   // The source is looked up per roll: a prebuilt app gets its options late.
   app.register(rollRoutes, { randomInt: (min, max) => (options.randomInt ?? defaultRandomInt)(min, max) })

@@ -2,7 +2,6 @@
 // per request for nothing: a generic serialisation of a line whose shape is fixed (and, with
 // lazyRequestLogger in logger-forwarder.ts, a child logger that most requests never use). The
 // line stays the one pino writes (test/request-log.ts compares them byte for byte).
-import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import { LogController } from 'fastify'
@@ -32,32 +31,15 @@ function peerAddress(options: AppOptions, request: FastifyRequest): string {
   return options.remoteAddress ?? socketPeerAddress(request.socket)
 }
 
-// The requests of a connection that are not answered yet. Fastify's onRequestAbort hook puts a
-// 'close' listener on every request, which cost ~10k instructions of each warm keep-alive
-// request (npm run bench:instructions); this costs a set entry per request and a listener per
-// connection.
-const unanswered = Symbol('diceroll.unanswered')
-type TrackedSocket = Socket & { [unanswered]?: Set<FastifyRequest> }
-
-/** From the onRequest hook: `request` is under way on its connection. */
-export function requestStarted(request: FastifyRequest): void {
-  const socket = request.raw.socket as TrackedSocket
-  ;(socket[unanswered] ??= new Set()).add(request)
-}
-
 /**
- * A request whose client went away before its answer never completes, so it gets this line
- * instead of none. node:http marks such a request aborted (IncomingMessage.aborted) as its
- * connection closes, before the listeners added here run.
+ * Fastify's onRequestAbort hook: a request whose client went away before its answer never
+ * completes, so it gets this line instead of none.
  */
-export function logAbortedRequests(server: Server, options: AppOptions): void {
-  server.on('connection', (socket: TrackedSocket) => {
-    socket.once('close', () => {
-      for (const request of socket[unanswered] ?? []) {
-        if (request.raw.aborted) request.log.info({ method: request.method, url: request.url, remoteAddress: peerAddress(options, request) }, 'request aborted by the client')
-      }
-    })
-  })
+export function logAbortedRequest(options: AppOptions): (request: FastifyRequest, done: () => void) => void {
+  return (request, done) => {
+    request.log.info({ method: request.method, url: request.url, remoteAddress: peerAddress(options, request) }, 'request aborted by the client')
+    done()
+  }
 }
 
 /** One log line per request, written when the response is done. */
@@ -78,7 +60,6 @@ export class RequestLineLog extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    ;(request.raw.socket as TrackedSocket)[unanswered]?.delete(request)
     const line = requestLine(request, reply, peerAddress(this.options, request))
     const failed = Boolean(error) || reply.statusCode >= 500
     if (!failed && writeInfoLine(this.options.logger, request.id, line)) return
