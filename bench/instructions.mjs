@@ -76,7 +76,7 @@ async function countRun(key, server, count) {
   const valgrind = ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', `--log-file=${valgrindLog}`]
   // V8 compiles and collects on the main thread then: with its background threads, when an
   // optimised function lands depends on timing, and repeated counts of one build spread by ±8%
-  // (±2% like this). Both sides of every comparison run this way.
+  // (2–6% like this). Both sides of every comparison run this way.
   const [program, ...rest] = server.argv
   const command = basename(program) === 'node' || program === node ? [program, '--single-threaded', ...rest] : server.argv
   const service = await activate([...valgrind, ...command], { log: join(work, `${key}-${count}.log`) })
@@ -123,8 +123,8 @@ that fire while valgrind slows the server down, so they are close to, not exactl
 ${table}
 
 Why instructions: CPU time per request on this kind of host (a shared 2-core VM) varies by ±50%
-between rounds, and its VM has no PMU for \`perf stat\`. A count repeats within ~2% whatever else
-the machine does, so it can tell a 5% change in the warm path apart. Count bundles: diceroll's
+between rounds, and its VM has no PMU for \`perf stat\`. A count repeats within 2–6% whatever
+else the machine does, so it can tell a 10% change in the warm path apart. Count bundles: diceroll's
 plain modules (\`node dist/main.js\`) spread from 62k to 102k between builds that differ by one
 line, where the bundle repeats within 1%. It is not time: a cache miss
 and a syscall count as one instruction each, and the kernel's part (the socket) is not counted.
