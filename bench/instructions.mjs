@@ -126,7 +126,7 @@ Why instructions: CPU time per request on this kind of host (a shared 2-core VM)
 between rounds, and its VM has no PMU for \`perf stat\`. A count repeats within 2–6% whatever
 else the machine does, so it can tell a 10% change in the warm path apart. Count bundles: diceroll's
 plain modules (\`node dist/main.js\`) spread from 62k to 102k between builds that differ by one
-line, where the bundle repeats within 1%. It is not time: a cache miss
+line, where the bundle at info repeats within 2%. It is not time: a cache miss
 and a syscall count as one instruction each, and the kernel's part (the socket) is not counted.
 `
 mkdirSync(dirname(outFile), { recursive: true })
