@@ -7,10 +7,11 @@
 // Each server runs twice under `valgrind --tool=cachegrind --cache-sim=no` behind
 // systemd-socket-activate, serving WARM and then WARM + MEASURED sequential GET /roll on one
 // connection; the difference ÷ MEASURED leaves out the start, the warm-up and the exit.
-// Writes docs/instructions-node<major>.md (--quick: three servers, into .cache/bench/).
+// Writes docs/instructions-node<major>.md (--quick: three servers, into .cache/bench/), and where
+// each server's instructions go, by function, in .cache/bench/instructions/<server>.functions.txt.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { activate } from './lib/activate.mjs'
 import { keepAliveSeries } from './lib/client.mjs'
@@ -73,7 +74,7 @@ if (!hasValgrind()) {
 /** Instructions valgrind counted in one run of `server` that served `count` requests. */
 async function countRun(key, server, count) {
   const valgrindLog = join(work, `${key}-${count}.valgrind`)
-  const valgrind = ['valgrind', '--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', `--log-file=${valgrindLog}`]
+  const valgrind = ['valgrind', '--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${join(work, `${key}-${count}.cg`)}`, `--log-file=${valgrindLog}`]
   // V8 compiles and collects on the main thread then: with its background threads, when an
   // optimised function lands depends on timing, and repeated counts of one build spread by ±8%
   // (2–6% like this). Both sides of every comparison run this way.
@@ -90,6 +91,34 @@ async function countRun(key, server, count) {
   return Number(refs[1].replaceAll(',', ''))
 }
 
+// V8's garbage collector, by the names of its C++ functions: it runs every few hundred requests,
+// so its share of a window swings with how many collections fall into it.
+const GC_FUNCTION = /Scaveng|IterateObjectCache|Heap::|Heap_|GCTracer|MarkCompact|Sweep|Evacuat|RememberedSet|RootVisitor|RootPointer|HashSeed|detail::sprp|MemoryChunk|SlotSet|SemiSpace|NewSpace|GlobalHandles::Iterate|Isolate::Iterate/
+
+/**
+ * The instructions of the measured requests by function (cg_diff of the two runs, through
+ * cg_annotate; JIT-compiled JavaScript is the `???` line), written next to the counts, and the
+ * GC's part of them.
+ */
+function perFunction(key, before, after) {
+  const diff = join(work, `${key}.cgdiff`)
+  const file = join(work, `${key}.functions.txt`)
+  const run = (tool, args) => {
+    const result = spawnSync(tool, args, { encoding: 'utf8', maxBuffer: 64 << 20 })
+    if (result.status !== 0) throw new Error(`${key}: ${tool} failed: ${result.stderr.trim().split('\n').pop()}`)
+    return result.stdout
+  }
+  writeFileSync(diff, run('cg_diff', [join(work, `${key}-${before}.cg`), join(work, `${key}-${after}.cg`)]))
+  const text = run('cg_annotate', ['--auto=no', '--threshold=0', diff])
+  writeFileSync(file, text)
+  let gc = 0
+  for (const line of text.split('\n')) {
+    const match = /^\s*(-?[\d,]+)\s+\(\s*-?[\d.]+%\)\s+(.*)$/.exec(line)
+    if (match !== null && !match[2].includes('PROGRAM TOTALS') && GC_FUNCTION.test(match[2])) gc += Number(match[1].replaceAll(',', ''))
+  }
+  return { file, gc }
+}
+
 rmSync(work, { recursive: true, force: true })
 mkdirSync(work, { recursive: true })
 progress(`Node ${process.version}: ${WARM} warm-up then ${MEASURED} measured requests per server, under valgrind`)
@@ -99,16 +128,17 @@ for (const [key, server] of Object.entries(SERVERS)) {
   const base = await countRun(key, server, WARM)
   const total = await countRun(key, server, WARM + MEASURED)
   const perRequest = (total - base) / MEASURED
-  rows.push({ key, label: server.label, perRequest })
-  progress(`${server.label}: ${(perRequest / 1000).toFixed(1)}k instructions per request`)
+  const functions = perFunction(key, WARM, WARM + MEASURED)
+  rows.push({ key, label: server.label, perRequest, gc: functions.gc / MEASURED })
+  progress(`${server.label}: ${(perRequest / 1000).toFixed(1)}k instructions per request, ${(functions.gc / MEASURED / 1000).toFixed(1)}k of them in the GC; by function: ${relative(root, functions.file)}`)
 }
 
 const byKey = Object.fromEntries(rows.map((row) => [row.key, row.perRequest]))
 const ratio = (key, to) => (byKey[key] !== undefined && byKey[to] !== undefined ? `${(byKey[key] / byKey[to]).toFixed(2)}×` : '–')
 const table = [
-  '| server | instructions per request | vs bare `node:http` | vs stock Fastify, `logger: true` |',
-  '|---|---:|---:|---:|',
-  ...rows.map((row) => `| ${row.label} | ${(row.perRequest / 1000).toFixed(1)}k | ${ratio(row.key, 'http')} | ${ratio(row.key, 'fastify')} |`),
+  '| server | instructions per request | of them in the GC | vs bare `node:http` | vs stock Fastify, `logger: true` |',
+  '|---|---:|---:|---:|---:|',
+  ...rows.map((row) => `| ${row.label} | ${(row.perRequest / 1000).toFixed(1)}k | ${(row.gc / 1000).toFixed(1)}k | ${ratio(row.key, 'http')} | ${ratio(row.key, 'fastify')} |`),
 ].join('\n')
 const text = `# Instructions per warm request
 
@@ -119,6 +149,10 @@ once serving ${WARM} and once ${WARM + MEASURED} sequential keep-alive \`GET /ro
 its log lines into a pipe read by another process; the difference ÷ ${MEASURED} is below. The start,
 the warm-up and the exit cancel out. Counts include V8's own threads (compiler, GC) and the timers
 that fire while valgrind slows the server down, so they are close to, not exactly, a real run's.
+"Of them in the GC" sums V8's collector functions: a scavenge comes every few hundred requests,
+so this part moves most between repeats. Where the rest goes, by function, is in
+\`.cache/bench/instructions/<server>.functions.txt\` (\`cg_annotate\` of the difference of the two
+runs; JIT-compiled JavaScript is its \`???\` line).
 
 ${table}
 

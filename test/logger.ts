@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process'
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net'
 import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { pino, type Logger } from 'pino'
+import { socketFd } from '../src/internals.js'
 import { BATCH_BYTES, isJournalStream, journalLines, stderrDestination, withPriorities } from '../src/logger.js'
 
 const tick = () => new Promise((done) => setImmediate(done))
@@ -20,6 +22,13 @@ t.test('unbatched: every line is written at once', async (t) => {
   const destination = stderrDestination(log.fd)
   destination.write('{"a":1}\n')
   t.equal(log.text(), '{"a":1}\n')
+})
+
+t.test('a line with characters past ASCII is written whole, once', async (t) => {
+  const log = logFile(t)
+  const line = '{"url":"/würfel/⚀🎲"}\n'
+  stderrDestination(log.fd).write(line)
+  t.equal(log.text(), line)
 })
 
 t.test('batched: the lines of one turn go out together at its end, in order', async (t) => {
@@ -51,6 +60,27 @@ t.test('a write that fails drops the line and does not throw', async (t) => {
   batched.write('lost too\n')
   await tick()
   t.pass('still running')
+})
+
+t.test('a short write into a full non-blocking socket keeps what it wrote, in order, once, and does not throw', async (t) => {
+  // A TCP peer that does not read yet: the socket (non-blocking, as libuv makes it) takes part of
+  // the text, then refuses the rest (EAGAIN), which is dropped.
+  const server = createServer({ pauseOnConnect: true })
+  t.teardown(() => server.close())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve))
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1')
+  await new Promise((resolve) => client.once('connect', resolve))
+  const peer = await accepted
+  const text = `${'0123456789'.repeat(3_200_000)}\n`
+  t.doesNotThrow(() => stderrDestination(socketFd(client)).write(text))
+  client.end()
+  const chunks: Buffer[] = []
+  peer.on('data', (chunk: Buffer) => chunks.push(chunk)).resume()
+  await new Promise((resolve) => peer.once('end', resolve))
+  const written = Buffer.concat(chunks).toString('latin1')
+  t.ok(written.length > 0 && written.length < text.length, `part of it: ${written.length} of ${text.length} bytes`)
+  t.ok(written === text.slice(0, written.length), 'the start of the text, nothing twice')
 })
 
 t.test('batched lines still pending when the process exits are written', async (t) => {

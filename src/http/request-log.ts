@@ -60,15 +60,16 @@ export class RequestLineLog extends LogController {
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = requestLine(request, reply, peerAddress(this.options, request))
+    const remoteAddress = peerAddress(this.options, request)
     const failed = Boolean(error) || reply.statusCode >= 500
-    if (!failed && writeInfoLine(this.options.logger, request.id, line)) return
+    if (!failed && writeInfoLine(this.options.logger, request, reply, remoteAddress)) return
+    const line = requestLine(request, reply, remoteAddress)
     if (failed) reply.log.error({ ...line, err: error ?? undefined }, REQUEST_MSG)
     else reply.log.info(line, REQUEST_MSG)
   }
 }
 
-/** The request line's fields, in the order they are written: the one definition of the line. */
+/** The request line's fields, in the order they are written (writeInfoLine writes the same). */
 function requestLine(request: FastifyRequest, reply: FastifyReply, remoteAddress: string): Record<string, string | number> {
   return {
     method: request.method,
@@ -81,15 +82,44 @@ function requestLine(request: FastifyRequest, reply: FastifyReply, remoteAddress
 
 /**
  * Writes the info request line straight to the pino logger's stream, as pino would write it
- * from a child with { reqId } (level, time, the logger's bindings, reqId, the fields, msg).
- * False when `logger` is not a pino logger: the caller logs through request.log then.
+ * from a child with { reqId }: level, time, the logger's bindings, reqId, requestLine()'s fields
+ * in its order, msg. False when `logger` is not a pino logger: the caller logs through
+ * request.log then. Built as one string with no object and no JSON.stringify for the strings
+ * that need no escaping: a call to JSON.stringify per field was a fifth of the line's cost.
  */
-function writeInfoLine(logger: FastifyBaseLogger | undefined, reqId: string, line: Record<string, string | number>): boolean {
+function writeInfoLine(logger: FastifyBaseLogger | undefined, request: FastifyRequest, reply: FastifyReply, remoteAddress: string): boolean {
   if (!isPinoLogger(logger)) return false
   const pino = logger as Logger
-  if (!pino.isLevelEnabled('info')) return true
-  let fields = `,"reqId":${JSON.stringify(reqId)}`
-  for (const key in line) fields += `,"${key}":${JSON.stringify(line[key])}`
-  writePinoLine(pino, pino.levels.values.info as number, `${fields},"msg":${JSON.stringify(REQUEST_MSG)}`)
+  if (pino.levelVal > INFO) return true
+  const fields =
+    `,"reqId":${jsonString(request.id)},"method":${jsonString(request.method)},"url":${jsonString(request.url)}` +
+    `,"statusCode":${reply.statusCode},"responseTimeMs":${hundredths(Math.round(reply.elapsedTime * 100))}` +
+    `,"remoteAddress":${jsonString(remoteAddress)}${REQUEST_MSG_FIELD}`
+  writePinoLine(pino, INFO, fields)
   return true
+}
+
+const INFO = 30
+const REQUEST_MSG_FIELD = `,"msg":${JSON.stringify(REQUEST_MSG)}`
+
+// Printable ASCII but `"` and `\`: JSON.stringify would return it quoted and unchanged.
+const PLAIN_JSON_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+
+/** JSON.stringify(text), without its call for the strings (nearly all) that need no escape. */
+export function jsonString(text: string): string {
+  return PLAIN_JSON_STRING.test(text) ? `"${text}"` : JSON.stringify(text)
+}
+
+/**
+ * JSON.stringify(hundredths / 100) for a whole number of hundredths, from small integers: the
+ * double's shortest form is that decimal, and formatting a double (V8's FastDtoa) cost more
+ * than the rest of the field.
+ */
+export function hundredths(count: number): string {
+  if (!(count >= 0 && count < 1e15 && Number.isInteger(count))) return JSON.stringify(count / 100)
+  const whole = Math.floor(count / 100)
+  const rest = count - whole * 100
+  if (rest === 0) return `${whole}`
+  if (rest % 10 === 0) return `${whole}.${rest / 10}`
+  return rest < 10 ? `${whole}.0${rest}` : `${whole}.${rest}`
 }
