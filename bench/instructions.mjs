@@ -8,7 +8,7 @@
 // systemd-socket-activate, serving WARM and then WARM + MEASURED sequential GET /roll on one
 // connection; the difference ÷ MEASURED leaves out the start, the warm-up and the exit.
 // Writes docs/instructions-node<major>.md (--quick: three servers, into .cache/bench/), and where
-// each server's instructions go, by function, in .cache/bench/instructions/<server>.functions.txt.
+// each server's instructions go, by function, in .cache/bench/instructions-node<major>/<server>.functions.txt.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
@@ -29,7 +29,8 @@ if (!(Number.isInteger(WARM) && WARM >= 0 && Number.isInteger(MEASURED) && MEASU
   console.error('bench: --warm= and --measured= take a whole number of requests, e.g. --warm=2000 --measured=8000')
   process.exit(2)
 }
-const work = join(root, '.cache/bench/instructions')
+// One per Node line, so that two lines can be counted at once.
+const work = join(root, `.cache/bench/instructions-node${process.versions.node.split('.')[0]}`)
 const outFile = join(root, quick ? '.cache/bench' : 'docs', `instructions-node${process.versions.node.split('.')[0]}.md`)
 const node = process.execPath
 const servers = join(root, 'bench/servers')
@@ -135,10 +136,11 @@ for (const [key, server] of Object.entries(SERVERS)) {
 
 const byKey = Object.fromEntries(rows.map((row) => [row.key, row.perRequest]))
 const ratio = (key, to) => (byKey[key] !== undefined && byKey[to] !== undefined ? `${(byKey[key] / byKey[to]).toFixed(2)}×` : '–')
+const k = (count) => `${(count / 1000).toFixed(1)}k`
 const table = [
-  '| server | instructions per request | of them in the GC | vs bare `node:http` | vs stock Fastify, `logger: true` |',
-  '|---|---:|---:|---:|---:|',
-  ...rows.map((row) => `| ${row.label} | ${(row.perRequest / 1000).toFixed(1)}k | ${(row.gc / 1000).toFixed(1)}k | ${ratio(row.key, 'http')} | ${ratio(row.key, 'fastify')} |`),
+  '| server | instructions per request | in the GC | outside the GC | vs bare `node:http` | vs stock Fastify, `logger: true` |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...rows.map((row) => `| ${row.label} | ${k(row.perRequest)} | ${k(row.gc)} | ${k(row.perRequest - row.gc)} | ${ratio(row.key, 'http')} | ${ratio(row.key, 'fastify')} |`),
 ].join('\n')
 const text = `# Instructions per warm request
 
@@ -149,16 +151,19 @@ once serving ${WARM} and once ${WARM + MEASURED} sequential keep-alive \`GET /ro
 its log lines into a pipe read by another process; the difference ÷ ${MEASURED} is below. The start,
 the warm-up and the exit cancel out. Counts include V8's own threads (compiler, GC) and the timers
 that fire while valgrind slows the server down, so they are close to, not exactly, a real run's.
-"Of them in the GC" sums V8's collector functions: a scavenge comes every few hundred requests,
-so this part moves most between repeats. Where the rest goes, by function, is in
-\`.cache/bench/instructions/<server>.functions.txt\` (\`cg_annotate\` of the difference of the two
+"In the GC" sums V8's collector functions. It moves most between repeats, by up to ±5k either way
+(below zero when the shorter run happened to collect more, as when an idle-time collection lands
+in one run and not the other), so compare changes to the warm path "outside the GC" as well. Where the rest goes, by function, is in
+\`.cache/bench/instructions-node<major>/<server>.functions.txt\` (\`cg_annotate\` of the difference of the two
 runs; JIT-compiled JavaScript is its \`???\` line).
 
 ${table}
 
 Why instructions: CPU time per request on this kind of host (a shared 2-core VM) varies by ±50%
-between rounds, and its VM has no PMU for \`perf stat\`. A count repeats within 2–6% whatever
-else the machine does, so it can tell a 10% change in the warm path apart. Count bundles: diceroll's
+between rounds, and its VM has no PMU for \`perf stat\`. Within one run a count repeats within 2–6%
+whatever else the machine does, so it can tell a 10% change in the warm path apart; between days
+it moved more (diceroll at warn: 63.6k once, 72.9–74.2k in three runs a day later, same code), so
+compare a change in one run, with \`--server=\`. Count bundles: diceroll's
 plain modules (\`node dist/main.js\`) spread from 62k to 102k between builds that differ by one
 line, where the bundle at info repeats within 2%. It is not time: a cache miss
 and a syscall count as one instruction each, and the kernel's part (the socket) is not counted.
