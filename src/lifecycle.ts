@@ -60,10 +60,6 @@ export class Lifecycle {
   private statusTimer: NodeJS.Timeout | undefined
   private watchdogTimer: NodeJS.Timeout | undefined
 
-  /**
-   * Starts tracking app.server's connections and requests. Call it before any acceptor listens:
-   * a connection accepted before tracking starts would be invisible to the idle exit.
-   */
   private readonly requestStarted = (message: unknown): void => {
     const { server, socket, response } = message as HttpMessage
     if (server === this.app.server) this.onRequest(socket, response)
@@ -74,6 +70,10 @@ export class Lifecycle {
     if (server === this.app.server) this.onResponseFinished(socket, response)
   }
 
+  /**
+   * Starts tracking app.server's connections and requests. Call it before any acceptor listens:
+   * a connection accepted before tracking starts would be invisible to the idle exit.
+   */
   constructor(private readonly app: FastifyInstance, private readonly options: LifecycleOptions) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
     // Node reads keepAliveTimeout per response; it advertises floor(seconds) in Keep-Alive: and
@@ -178,8 +178,11 @@ export class Lifecycle {
    * connection, whose 'close' drops the record.
    */
   private onResponseFinished(socket: Socket, response: ServerResponse): void {
+    const connection = this.connections.get(socket)
+    // Not one we track any more (handed to the fd store, or closed): nothing to count, and a
+    // throw here would be an uncaught exception in node:http's 'finish'.
+    if (connection === undefined) return
     // HTTP/1.1 answers a connection's requests in order (node:http asserts it as this is sent).
-    const connection = this.connections.get(socket) as Connection
     connection.responses.shift()
     connection.bytesReadWhenIdle = socket.bytesRead
     // Not one answered with Connection: close: node:http closes that one itself. In the next

@@ -2,6 +2,7 @@
 // idle clock that runs only while no connection is open.
 import { channel } from 'node:diagnostics_channel'
 import { request } from 'node:http'
+import { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildApp } from '../src/app.js'
@@ -28,7 +29,7 @@ async function serve(idleTimeoutMs: number, failClose = false, stopTimeoutMs = 2
   lifecycle.serving(acceptors)
   const address = acceptors[0]?.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
-  return { lifecycle, port }
+  return { lifecycle, port, app }
 }
 
 t.test('a response in flight when the stop begins is finished, with Connection: close', async (t) => {
@@ -106,4 +107,15 @@ t.test('two servers in one process: each lifecycle counts its own requests, and 
   t.equal(await second.lifecycle.done, 0)
   t.equal(channel('http.server.request.start').hasSubscribers, false, 'nothing left subscribed: node:http makes no message per request')
   t.equal(channel('http.server.response.finish').hasSubscribers, false)
+})
+
+t.test('a finished response on a connection it does not track (handed over, or closed) is ignored', async (t) => {
+  const { lifecycle, port, app } = await serve(0)
+  channel('http.server.response.finish').publish({ server: app.server, socket: new Socket(), response: {} })
+  t.equal(lifecycle.status(), 'serving 0 connections, 0 requests', 'nothing counted, nothing thrown')
+  const quiet = await rawConnection(port)
+  quiet.socket.end('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  t.match(await quiet.response, /^HTTP\/1\.1 200 OK/, 'and it serves on')
+  lifecycle.stop('test')
+  t.equal(await lifecycle.done, 0)
 })
