@@ -1,7 +1,6 @@
 // The life of a listener or standalone process once its sockets are served: idle exit (listener
 // mode), graceful stop on SIGTERM/SIGINT, and what systemd is told (READY, STATUS, STOPPING,
 // WATCHDOG). docs/lifecycle.md explains why the idle exit cannot lose a connection.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Server, Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
@@ -23,32 +22,18 @@ export interface LifecycleOptions {
 }
 
 interface Connection {
-  /** Its requests not answered yet, oldest first: HTTP/1.1 answers them in order. */
-  responses: ServerResponse[]
-  /** socket.bytesRead when its last response finished: more means a next request has begun. */
+  inFlight: number
+  served: number
+  /** socket.bytesRead when its last response closed: more means a next request has begun. */
   bytesReadWhenIdle: number
 }
-
-/** What node:http publishes on these channels. */
-interface HttpMessage {
-  request: IncomingMessage
-  response: ServerResponse
-  socket: Socket
-  server: Server
-}
-
-// node:http publishes every request's start and every response's finish here (Node >= 16.18).
-// Subscribing costs a message object per request; a 'close' listener on every response, as
-// this module had before, cost a listener, a closure and a Set entry, all made and dropped per
-// request (bench/instructions.mjs counted the difference: docs/benchmarks.md, levers).
-const REQUEST_START = 'http.server.request.start'
-const RESPONSE_FINISH = 'http.server.response.finish'
 
 export class Lifecycle {
   /** Resolves with the exit code once the process may exit. */
   readonly done: Promise<ExitCode>
   private resolveDone!: (code: ExitCode) => void
   private readonly connections = new Map<Socket, Connection>()
+  private readonly responses = new Set<ServerResponse>()
   private acceptors: readonly Server[] = []
   private requests = 0
   private handedOver = 0
@@ -60,16 +45,6 @@ export class Lifecycle {
   private statusTimer: NodeJS.Timeout | undefined
   private watchdogTimer: NodeJS.Timeout | undefined
 
-  private readonly requestStarted = (message: unknown): void => {
-    const { server, socket, response } = message as HttpMessage
-    if (server === this.app.server) this.onRequest(socket, response)
-  }
-
-  private readonly responseFinished = (message: unknown): void => {
-    const { server, socket, response } = message as HttpMessage
-    if (server === this.app.server) this.onResponseFinished(socket, response)
-  }
-
   /**
    * Starts tracking app.server's connections and requests. Call it before any acceptor listens:
    * a connection accepted before tracking starts would be invisible to the idle exit.
@@ -80,10 +55,9 @@ export class Lifecycle {
     // closes about 1 s later, so clients that honour the hint close first (docs/lifecycle.md).
     app.server.keepAliveTimeout = options.keepAliveTimeoutMs
     app.server.on('connection', (socket: Socket) => this.onConnection(socket))
-    // Published before the server's 'request' event, so a response made while stopping gets
-    // Connection: close even when Fastify answers synchronously.
-    subscribe(REQUEST_START, this.requestStarted)
-    subscribe(RESPONSE_FINISH, this.responseFinished)
+    // Before Fastify's own listener, so a response made while stopping gets Connection: close
+    // even when Fastify answers synchronously.
+    app.server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => this.onRequest(request, response))
   }
 
   /** Every acceptor is serving: tell systemd, start the watchdog and, with no connection, the idle clock. */
@@ -120,10 +94,8 @@ export class Lifecycle {
     // Closing our copy of a listener stops accepting at once. Connections the kernel has queued
     // stay queued on the socket systemd holds, for the next instance. Never unlink, never shutdown().
     for (const acceptor of this.acceptors) acceptor.close()
-    for (const connection of this.connections.values()) {
-      for (const response of connection.responses) {
-        if (!response.headersSent) response.setHeader('connection', 'close')
-      }
+    for (const response of this.responses) {
+      if (!response.headersSent) response.setHeader('connection', 'close')
     }
     let handedOver = 0
     for (const [socket, connection] of this.connections) handedOver += this.handOverIfIdle(socket, connection)
@@ -147,13 +119,13 @@ export class Lifecycle {
   private force(why: string): void {
     if (this.finished) return
     const cut = this.connections.size
-    this.app.log.warn({ connections: cut, inFlight: this.inFlight(), stopTimeoutMs: this.options.stopTimeoutMs }, `${why}: cutting ${cut} connections`)
+    this.app.log.warn({ connections: cut, inFlight: this.responses.size, stopTimeoutMs: this.options.stopTimeoutMs }, `${why}: cutting ${cut} connections`)
     for (const socket of this.connections.keys()) socket.destroy()
     this.finish(EXIT.FORCED_STOP)
   }
 
   private onConnection(socket: Socket): void {
-    const connection: Connection = { responses: [], bytesReadWhenIdle: 0 }
+    const connection: Connection = { inFlight: 0, served: 0, bytesReadWhenIdle: 0 }
     this.connections.set(socket, connection)
     clearTimeout(this.idleTimer)
     this.idleTimer = undefined
@@ -165,40 +137,22 @@ export class Lifecycle {
     this.changed()
   }
 
-  private onRequest(socket: Socket, response: ServerResponse): void {
+  private onRequest(request: IncomingMessage, response: ServerResponse): void {
     // Every socket went through 'connection' before a request could be parsed on it.
-    const connection = this.connections.get(socket) as Connection
+    const connection = this.connections.get(request.socket) as Connection
     this.requests++
-    connection.responses.push(response)
+    this.responses.add(response)
+    connection.inFlight++
     if (this.stopping !== undefined) response.setHeader('connection', 'close')
-  }
-
-  /**
-   * A response was written whole. One that never is (its client went away) leaves with its
-   * connection, whose 'close' drops the record.
-   */
-  private onResponseFinished(socket: Socket, response: ServerResponse): void {
-    const connection = this.connections.get(socket)
-    // Not one we track any more (handed to the fd store, or closed): nothing to count, and a
-    // throw here would be an uncaught exception in node:http's 'finish'.
-    if (connection === undefined) return
-    // HTTP/1.1 answers a connection's requests in order (node:http asserts it as this is sent).
-    connection.responses.shift()
-    connection.bytesReadWhenIdle = socket.bytesRead
-    // Not one answered with Connection: close: node:http closes that one itself. In the next
-    // tick, as the 'close' of a response comes: node:http is still finishing this one now.
-    if (this.stopping !== undefined && response.shouldKeepAlive) {
-      process.nextTick(() => {
-        if (this.connections.get(socket) === connection) this.handOverIfIdle(socket, connection)
-      })
-    }
-    this.changed()
-  }
-
-  private inFlight(): number {
-    let count = 0
-    for (const connection of this.connections.values()) count += connection.responses.length
-    return count
+    response.once('close', () => {
+      this.responses.delete(response)
+      connection.inFlight--
+      connection.served++
+      connection.bytesReadWhenIdle = request.socket.bytesRead
+      // Not one answered with Connection: close: node:http closes that one itself.
+      if (this.stopping !== undefined && response.shouldKeepAlive) this.handOverIfIdle(request.socket, connection)
+      this.changed()
+    })
   }
 
   /**
@@ -215,7 +169,7 @@ export class Lifecycle {
     const { fdStore } = this.options
     // An idle exit has no connection to hand over: it happens only when none is open.
     if (fdStore === undefined || this.handedOver >= fdStore.max) return 0
-    if (connection.responses.length > 0 || socket.bytesRead !== connection.bytesReadWhenIdle || socket.writableEnded) return 0
+    if (connection.inFlight > 0 || socket.bytesRead !== connection.bytesReadWhenIdle || socket.writableEnded) return 0
     if (!fdStore.store(socket)) return 0
     this.handedOver++
     this.connections.delete(socket)
@@ -239,8 +193,6 @@ export class Lifecycle {
   private finish(code: ExitCode): void {
     if (this.finished) return
     this.finished = true
-    unsubscribe(REQUEST_START, this.requestStarted)
-    unsubscribe(RESPONSE_FINISH, this.responseFinished)
     for (const timer of [this.idleTimer, this.stopTimer, this.statusTimer]) clearTimeout(timer)
     clearInterval(this.watchdogTimer)
     this.app.close().then(
