@@ -130,3 +130,20 @@ finally: p.terminate(); p.wait()`
     t.match(stdout, /^READY=1\n/, launcher.join(' '))
   }
 })
+
+t.test('a long-lived process started by dist/diceroll counts the requests it serves (STATUS=, the stop line, what the fd store hand-over trusts)', async (t) => {
+  const port = await freePort()
+  const child = spawn(join(DIST, 'diceroll'), ['--mode=standalone', '--host=127.0.0.1', `--port=${port}`], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+  const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)))
+  for (let i = 0; i < 200 && !stderr.includes('"listening'); i++) await new Promise((done) => setTimeout(done, 20))
+  const close = { connection: 'close' }
+  t.same([(await get({ port }, '/roll', close)).status, (await get({ port }, '/healthz', close)).status], [200, 200])
+  // The server closes each connection; give the second close time to reach it before the signal.
+  for (let i = 0; i < 100 && !/"msg":"request".*\n.*"msg":"request"/s.test(stderr); i++) await new Promise((done) => setTimeout(done, 20))
+  await new Promise((done) => setTimeout(done, 100))
+  child.kill('SIGTERM')
+  t.equal(await exited, 0)
+  t.match(logLines(stderr).filter((line) => line.reason === 'SIGTERM'), [{ requests: 2, msg: 'SIGTERM: stopping, no open connection' }])
+})
