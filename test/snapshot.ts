@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import t from 'tap'
-import { cleanEnv, freePort, get, logLines } from './fixtures/run.js'
+import { cleanEnv, freePort, get, logLines, requestLines, waitFor } from './fixtures/run.js'
 
 const DIST = resolve(import.meta.dirname, '../dist')
 const snapshotBuilt = existsSync(join(DIST, 'diceroll.blob'))
@@ -137,11 +137,11 @@ t.test('a long-lived process started by dist/diceroll counts the requests it ser
   let stderr = ''
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
   const exited = new Promise<number | null>((done) => child.once('close', (code) => done(code)))
-  for (let i = 0; i < 200 && !stderr.includes('"listening'); i++) await new Promise((done) => setTimeout(done, 20))
+  await waitFor(() => (stderr.includes('"msg":"listening on ') ? true : undefined), 'the listening line')
   const close = { connection: 'close' }
   t.same([(await get({ port }, '/roll', close)).status, (await get({ port }, '/healthz', close)).status], [200, 200])
   // The server closes each connection; give the second close time to reach it before the signal.
-  for (let i = 0; i < 100 && !/"msg":"request".*\n.*"msg":"request"/s.test(stderr); i++) await new Promise((done) => setTimeout(done, 20))
+  await requestLines(() => stderr, 2)
   await new Promise((done) => setTimeout(done, 100))
   child.kill('SIGTERM')
   t.equal(await exited, 0)
