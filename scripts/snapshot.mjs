@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, linkSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LAUNCHER_SOURCE, listenerStartFor } from './launchers.mjs'
+import { pruneCodeCache } from './prune-code-cache.mjs'
 
 const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }
 
@@ -34,7 +35,17 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, log, launcher
     const blob = join(out, file)
     const made = spawnSync(node, [...flags, '--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
     if (made.status === 0) {
-      const works = verify(out, node, blob, flags, log)
+      const pruned = pruneCodeCache(blob)
+      let works = verify(out, node, blob, flags, log)
+      if (!works && pruned !== undefined) {
+        // Not expected: a pruned blob that does not start. The blob as built may still start.
+        writeFileSync(blob, pruned.original)
+        works = verify(out, node, blob, flags, log)
+      } else if (pruned !== undefined) {
+        log(`${file}: code cache of ${pruned.kept} of ${pruned.entries} builtins kept, ${mb(pruned.before)} → ${mb(pruned.after)} MB`)
+      } else {
+        log(`${file}: code cache not pruned, its layout is not the one this build knows (scripts/prune-code-cache.mjs)`)
+      }
       if (index === 0) snapshot = works
     } else {
       rmSync(blob, { force: true })
@@ -64,6 +75,8 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, log, launcher
   log(`launcher ${join(out, 'diceroll')}: ${snapshot ? 'startup snapshot' : 'launch.cjs (no snapshot)'}${long} with ${node}`)
   return snapshot
 }
+
+const mb = (bytes) => (bytes / 1e6).toFixed(1)
 
 /** A blob that builds can still fail at run time: start it once on `--help`. */
 function verify(out, node, blob, flags, log) {

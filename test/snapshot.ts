@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import t from 'tap'
 import { cleanEnv, freePort, get, logLines, requestLines, waitFor } from './fixtures/run.js'
+import { withScripts } from './fixtures/scripts.js'
 
 const DIST = resolve(import.meta.dirname, '../dist')
 const snapshotBuilt = existsSync(join(DIST, 'diceroll.blob'))
@@ -18,11 +19,12 @@ interface Activated {
   stop: () => Promise<void>
 }
 
-/** systemd-socket-activate --accept --inetd: one launcher process per connection. */
-async function perConnection(launcher: string, args: string[], env: Record<string, string> = {}): Promise<Activated> {
+/** systemd-socket-activate --accept --inetd: one launcher process per connection (or one listener, the other model). */
+async function perConnection(launcher: string, args: string[], env: Record<string, string> = {}, model: 'per-connection' | 'listener' = 'per-connection'): Promise<Activated> {
   const port = await freePort()
   const setEnv = Object.entries(env).flatMap(([name, value]) => ['-E', `${name}=${value}`])
-  const child = spawn('systemd-socket-activate', ['--accept', '--inetd', ...setEnv, '-l', `127.0.0.1:${port}`, launcher, '--mode=per-connection', ...args], {
+  const accept = model === 'per-connection' ? ['--accept', '--inetd'] : []
+  const child = spawn('systemd-socket-activate', [...accept, ...setEnv, '-l', `127.0.0.1:${port}`, launcher, `--mode=${model}`, ...args], {
     env: cleanEnv(),
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -146,4 +148,24 @@ t.test('a long-lived process started by dist/diceroll counts the requests it ser
   child.kill('SIGTERM')
   t.equal(await exited, 0)
   t.match(logLines(stderr).filter((line) => line.reason === 'SIGTERM'), [{ requests: 2, msg: 'SIGTERM: stopping, no open connection' }])
+})
+
+t.test('a request from the snapshot, in either model, compiles no builtin without its code cache: the build kept the cache of each one loaded at run time', { skip: !snapshotBuilt && 'no startup snapshot was built' }, async (t) => {
+  const runtime = JSON.parse(withScripts(`console.log(JSON.stringify((await import(scripts + 'prune-code-cache.mjs')).RUNTIME_BUILTINS))`, {})) as string[]
+  for (const model of ['per-connection', 'listener'] as const) {
+    // Node prints each builtin it compiles at run time, and whether the blob had its code cache.
+    const activated = await perConnection(join(DIST, 'diceroll'), ['--log-level=debug'], { NODE_DEBUG_NATIVE: 'CODE_CACHE' }, model)
+    t.same([(await get({ port: activated.port }, '/roll?dice=2d6')).status, (await get({ port: activated.port }, '/roll?dice=x')).status], [200, 400], model)
+    const [started] = await linesWith(activated.stderr, 'started', 1)
+    await activated.stop()
+    // Node 20's listener starts from the bundle (the launcher's choice, docs/benchmarks.md): no blob there.
+    if (started?.start !== 'snapshot') {
+      t.equal(started?.start, 'bundle+code-cache', `${model}: from the bundle on this Node`)
+      continue
+    }
+    const compiled = [...activated.stderr().matchAll(/^Compiling (\S+) (with|without) code cache/gm)]
+    t.same(compiled.filter((match) => match[2] === 'without').map((match) => match[1]), [], `${model}: every builtin compiled at run time had its code cache`)
+    t.ok(compiled.length > 0 && compiled.every((match) => runtime.includes(match[1]!)), `${model}: compiled ${compiled.map((match) => match[1]).join(' ')}`)
+    t.match(activated.stderr(), new RegExp(`^snapshot contains (${runtime.map((_, i) => i + 1).join('|')}) code cache$`, 'm'), `${model}: the blob holds no more than those`)
+  }
 })
