@@ -62,7 +62,7 @@ t.test('the blob npm run build wrote holds only the code cache of builtins loade
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const copy = join(dir, 'copy.blob')
   copyFileSync(BLOB, copy)
-  const runtime = JSON.parse(withScripts(`console.log(JSON.stringify((await import(scripts + 'prune-code-cache.mjs')).RUNTIME_BUILTINS))`, {})) as string[]
+  const runtime = JSON.parse(withScripts('console.log(JSON.stringify((await import(scripts + \'prune-code-cache.mjs\')).RUNTIME_BUILTINS))', {})) as string[]
   const { result, ids } = prune(copy, runtime) as { result: { entries: number, kept: number }, ids: string[] }
   t.ok(ids.length > 0 && ids.every((id) => runtime.includes(id)), `kept: ${ids.join(' ')}`)
   t.equal(result.kept, result.entries, 'pruning it again drops nothing')

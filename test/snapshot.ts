@@ -151,7 +151,7 @@ t.test('a long-lived process started by dist/diceroll counts the requests it ser
 })
 
 t.test('a request from the snapshot, in either model, compiles no builtin without its code cache: the build kept the cache of each one loaded at run time', { skip: !snapshotBuilt && 'no startup snapshot was built' }, async (t) => {
-  const runtime = JSON.parse(withScripts(`console.log(JSON.stringify((await import(scripts + 'prune-code-cache.mjs')).RUNTIME_BUILTINS))`, {})) as string[]
+  const runtime = JSON.parse(withScripts('console.log(JSON.stringify((await import(scripts + \'prune-code-cache.mjs\')).RUNTIME_BUILTINS))', {})) as string[]
   for (const model of ['per-connection', 'listener'] as const) {
     // Node prints each builtin it compiles at run time, and whether the blob had its code cache.
     const activated = await perConnection(join(DIST, 'diceroll'), ['--log-level=debug'], { NODE_DEBUG_NATIVE: 'CODE_CACHE' }, model)
