@@ -15,7 +15,7 @@ import { makeSnapshotAndLauncher } from './snapshot.mjs'
 export const SOCKETS = ['diceroll-listener.socket', 'diceroll.socket']
 export const UNITS = [...SOCKETS, 'diceroll.service', 'diceroll@.service', 'diceroll-rebuild.path', 'diceroll-rebuild.service']
 /** What a release keeps of scripts/: this file, its command line, and what remakes the snapshot. */
-export const RELEASE_SCRIPTS = ['releases.mjs', 'rebuild.mjs', 'diceroll-release.mjs', 'snapshot.mjs', 'launchers.mjs', 'make-code-cache.cjs']
+export const RELEASE_SCRIPTS = ['releases.mjs', 'rebuild.mjs', 'diceroll-release.mjs', 'snapshot.mjs', 'launchers.mjs', 'prune-code-cache.mjs', 'make-code-cache.cjs']
 
 /** The release a link (`current`, `previous`) points at, or undefined. */
 export function linked(root, link = 'current') {

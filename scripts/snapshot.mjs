@@ -26,7 +26,7 @@ export const BLOBS = [
  * launcher that execs `node` (`launcherDir`: the directory the launcher names as its own, when
  * `out` is not where it will run from). Returns true when the snapshot is in use.
  */
-export function makeSnapshotAndLauncher({ out, node, skip = false, log, launcherDir }) {
+export function makeSnapshotAndLauncher({ out, node, skip = false, prune = true, log, launcherDir }) {
   const stamp = join(out, '.node')
   for (const file of [...BLOBS.map(({ file }) => join(out, file)), stamp, join(out, 'diceroll')]) rmSync(file, { force: true })
   let snapshot = false
@@ -35,7 +35,7 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, log, launcher
     const blob = join(out, file)
     const made = spawnSync(node, [...flags, '--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
     if (made.status === 0) {
-      const pruned = pruneCodeCache(blob)
+      const pruned = prune ? pruneCodeCache(blob) : undefined
       let works = verify(out, node, blob, flags, log)
       if (!works && pruned !== undefined) {
         // Not expected: a pruned blob that does not start. The blob as built may still start.
@@ -43,7 +43,7 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, log, launcher
         works = verify(out, node, blob, flags, log)
       } else if (pruned !== undefined) {
         log(`${file}: code cache of ${pruned.kept} of ${pruned.entries} builtins kept, ${mb(pruned.before)} → ${mb(pruned.after)} MB`)
-      } else {
+      } else if (prune) {
         log(`${file}: code cache not pruned, its layout is not the one this build knows (scripts/prune-code-cache.mjs)`)
       }
       if (index === 0) snapshot = works
