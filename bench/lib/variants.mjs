@@ -13,7 +13,6 @@ export function variants(root, work, { proxyPort }) {
   const dist = join(root, 'dist')
   const node = process.execPath
   const servers = join(root, 'bench/servers')
-  const blob = join(dist, 'diceroll.blob')
   return {
     // Process start alone: the floor every Node variant pays.
     nodeStart: { label: '`node -e 0`', argv: [node, '-e', '0'] },
