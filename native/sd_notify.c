@@ -131,7 +131,7 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// What socketState() answers; src/systemd/fd-store.ts has the same numbers.
+// What socketState() answers; src/systemd/fd-kind.ts has the same numbers.
 enum { CONNECTED_STREAM = 0, LISTENING = 1, NOT_STREAM = 2, NOT_CONNECTED = 3, NOT_SOCKET = 4 };
 
 // socketState(fd: number): number — one of the above, or a negative errno (-EBADF: not open).

@@ -6,7 +6,7 @@ import { listenFds } from './systemd/activation.js'
 import { buildApp, type Prebuilt } from './app.js'
 import { parseConfig, USAGE } from './config.js'
 import { EXIT, formatFatal, type ExitCode } from './errors.js'
-import { classifyFd } from './systemd/fd-kind.js'
+import { fdProbe } from './systemd/fd-kind.js'
 import { createFdStore, takeStored } from './systemd/fd-store.js'
 import { Lifecycle } from './lifecycle.js'
 import { createLogger, journalLines } from './logger.js'
@@ -30,7 +30,8 @@ async function run(prebuilt: Prebuilt | undefined): Promise<ExitCode> {
     return EXIT.OK
   }
   const activation = listenFds(process.env, process.pid)
-  const plan = planMode(config.mode, activation, classifyFd)
+  const probe = fdProbe(process.env.DICEROLL_NOTIFY_ADDON)
+  const plan = planMode(config.mode, activation, probe)
   const logger = createLogger(config.logLevel, { mode: plan.mode }, plan.mode !== 'per-connection')
   const perConnection = plan.mode === 'per-connection'
   openUrandom()
@@ -45,7 +46,7 @@ async function run(prebuilt: Prebuilt | undefined): Promise<ExitCode> {
   if (plan.mode === 'per-connection') {
     const stop = new AbortController()
     onStopSignals(() => stop.abort())
-    return serveConnection(app, plan, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs })
+    return serveConnection(app, plan, config.requestTimeoutMs, { signal: stop.signal, timeoutMs: config.stopTimeoutMs }, probe)
   }
   const notifier = withSlowStartStatus(createNotifier(process.env, process.pid, logger))
   const lifecycle = new Lifecycle(app, {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { boundUdpSocket, fdOf, listening } from './fixtures/sockets.js'
-import { classifyFd, hasTcp6, isListener, tableText } from '../src/systemd/fd-kind.js'
+import { classifyFd, fdProbe, hasTcp6, isListener, tableText } from '../src/systemd/fd-kind.js'
 
 t.test('TCP listeners, IPv4 and IPv6, and their connections', async (t) => {
   const v4 = await listening({ host: '127.0.0.1', port: 0 })
@@ -69,7 +69,7 @@ t.test('quick: listeners are still found; a TCP connection is just "socket"; the
   t.same(classifyFd(fdOf(v6), 'quick'), { kind: 'listening', what: 'a TCP listener (tcp6)' })
   const noTcp6 = join(mkdtempSync(join(tmpdir(), 'probe-')), 'sockstat6')
   writeFileSync(noTcp6, 'TCP6: inuse 0\n')
-  t.same(classifyFd(fdOf(v4), 'quick', noTcp6), { kind: 'listening', what: 'a TCP listener (tcp)' }, 'no IPv6 TCP socket: tcp6 is skipped')
+  t.same(classifyFd(fdOf(v4), 'quick', { sockstat6: noTcp6 }), { kind: 'listening', what: 'a TCP listener (tcp)' }, 'no IPv6 TCP socket: tcp6 is skipped')
   t.same(classifyFd(fdOf(unix), 'quick'), { kind: 'listening', what: 'a unix socket listener' })
   t.same(classifyFd(fdOf(await connected(v4)), 'quick'), { kind: 'socket', what: 'a socket that is not a TCP listener' })
   t.same(classifyFd(fdOf(await connected(v4))), { kind: 'connected', what: 'a TCP connection' }, 'full by default')
@@ -110,4 +110,35 @@ t.test('isListener stops at the first row that is not a listener, and copes with
   writeFileSync(join(dir, 'sockstat6'), 'TCP6: inuse 2\n')
   t.equal(hasTcp6(join(dir, 'sockstat6')), true)
   t.equal(hasTcp6(join(dir, 'missing')), true, 'unknown: read it')
+})
+
+t.test("listener and connection: the addon's getsockopt() tells the wanted kind without /proc; any other kind is looked up there", async (t) => {
+  const probe = fdProbe()
+  const v4 = await listening({ host: '127.0.0.1', port: 0 })
+  const unix = await listening({ path: join(mkdtempSync(join(tmpdir(), 'probe-')), 's') })
+  // 'a listening socket' and 'a connected stream socket' are words only getsockopt's answer gives.
+  t.same(probe(fdOf(v4), 'listener'), { kind: 'listening', what: 'a listening socket' })
+  t.same(probe(fdOf(unix), 'listener'), { kind: 'listening', what: 'a listening socket' })
+  t.same(probe(fdOf(await connected(unix)), 'connection'), { kind: 'connected', what: 'a connected stream socket' })
+  t.same(probe(fdOf(await connected(v4)), 'connection'), { kind: 'connected', what: 'a connected stream socket' })
+  t.same(probe(fdOf(await connected(v4)), 'listener'), { kind: 'socket', what: 'a socket that is not a TCP listener' }, 'not wanted: as quick')
+  t.same(probe(fdOf(await connected(unix)), 'listener'), { kind: 'connected', what: 'a unix socket connection' })
+  t.same(probe(fdOf(v4), 'connection'), { kind: 'listening', what: 'a TCP listener (tcp)' })
+  t.same(probe(fdOf(unix), 'connection'), { kind: 'listening', what: 'a unix socket listener' })
+  t.same(probe(await boundUdpSocket(), 'listener'), { kind: 'datagram', what: 'a UDP socket' })
+  t.same(probe(fdOf(v4)), { kind: 'listening', what: 'a TCP listener (tcp)' }, 'full by default, words from /proc')
+  const file = openSync(join(tmpdir(), 'probe-wanted-file'), 'w')
+  t.same(probe(file, 'connection'), { kind: 'not-socket', what: 'a regular file' })
+  closeSync(file)
+  t.same(probe(9999, 'listener'), { kind: 'closed', what: 'not open' })
+})
+
+t.test('listener and connection without the addon are quick looks at /proc', async (t) => {
+  const v4 = await listening({ host: '127.0.0.1', port: 0 })
+  const unix = await listening({ path: join(mkdtempSync(join(tmpdir(), 'probe-')), 's') })
+  const probe = fdProbe(join(tmpdir(), 'no-such-addon.node'))
+  t.same(probe(fdOf(v4), 'listener'), { kind: 'listening', what: 'a TCP listener (tcp)' })
+  t.same(probe(fdOf(await connected(unix)), 'connection'), { kind: 'connected', what: 'a unix socket connection' })
+  t.same(classifyFd(fdOf(v4), 'listener'), { kind: 'listening', what: 'a TCP listener (tcp)' }, 'classifyFd alone has no addon')
+  t.same(classifyFd(fdOf(v4), 'listener', { socketState: () => undefined }), { kind: 'listening', what: 'a TCP listener (tcp)' })
 })

@@ -1,7 +1,9 @@
 // What an inherited file descriptor is: a listening socket, a connection, a datagram socket,
 // something else, or nothing. Node has no getsockopt(), so we look the socket's inode up in
-// /proc/net, read-only, without wrapping the fd in a handle that would own and close it.
+// /proc/net, read-only, without wrapping the fd in a handle that would own and close it; when
+// the caller only needs to know that it has the kind it wants, the addon's getsockopt() says so.
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
+import { loadAddon } from './notify.js'
 
 export type FdKind = 'closed' | 'not-socket' | 'listening' | 'connected' | 'datagram' | 'socket'
 
@@ -19,9 +21,24 @@ export interface FdInfo {
  *   listeners first, so it reads only that block, and a socket found in the small tables gets
  *   the full look;
  * - 'socket' only says that it is a socket, for the per-connection transport, which classifies
- *   the fd itself once it holds it and finds no TCP peer (a peer address proves a connection).
+ *   the fd itself once it holds it and finds no TCP peer (a peer address proves a connection);
+ * - 'listener' and 'connection' are 'quick' for a caller that wants that one kind: with the
+ *   addon's getsockopt() (`socketState`), that kind is told without reading /proc, and only
+ *   another kind is looked up there, for the words of the error. Reading a TCP table costs the
+ *   same however few sockets it lists: the kernel walks its whole connection hash, which grows
+ *   with the host's memory (5.6 ms a read with 24 GiB), and a listener paid that at every start.
  */
-export type Depth = 'full' | 'quick' | 'socket'
+export type Depth = 'full' | 'quick' | 'socket' | 'listener' | 'connection'
+
+/** What socketState() in native/sd_notify.c answers; negative numbers are errnos. */
+export const SOCKET_STATE = { CONNECTED_STREAM: 0, LISTENING: 1, NOT_STREAM: 2, NOT_CONNECTED: 3, NOT_SOCKET: 4 } as const
+
+export interface ClassifyOptions {
+  /** The addon's socketState(): getsockopt(SO_ACCEPTCONN) and getpeername() on the fd; undefined: no addon. */
+  socketState?: (fd: number) => number | undefined
+  /** For tests: the file that says whether there is any IPv6 TCP socket. */
+  sockstat6?: string
+}
 
 const TCP_LISTEN = '0A'
 const UNIX_ACCEPTCON = 0x10000
@@ -29,9 +46,13 @@ const UNIX_STREAM_TYPES = new Set(['0001', '0005'])
 const SMALL_TABLES = ['unix', 'udp', 'udp6', 'raw', 'raw6']
 const NOT_LISTENING: FdInfo = { kind: 'socket', what: 'a socket that is not a TCP listener' }
 const SERVED_LATER: FdInfo = { kind: 'socket', what: 'a socket, checked once served' }
+/** The kind each depth wants, as socketState() tells it, and what it is then. */
+const WANTED: Partial<Record<Depth, { state: number; info: FdInfo }>> = {
+  listener: { state: SOCKET_STATE.LISTENING, info: { kind: 'listening', what: 'a listening socket' } },
+  connection: { state: SOCKET_STATE.CONNECTED_STREAM, info: { kind: 'connected', what: 'a connected stream socket' } },
+}
 
-/** `sockstat6` is for tests: the file that says whether there is any IPv6 TCP socket. */
-export function classifyFd(fd: number, depth: Depth = 'full', sockstat6?: string): FdInfo {
+export function classifyFd(fd: number, depth: Depth = 'full', { socketState, sockstat6 }: ClassifyOptions = {}): FdInfo {
   let stat
   try {
     stat = fstatSync(fd)
@@ -41,7 +62,26 @@ export function classifyFd(fd: number, depth: Depth = 'full', sockstat6?: string
   if (!stat.isSocket()) return { kind: 'not-socket', what: describeNonSocket(stat) }
   const inode = String(stat.ino)
   if (depth === 'socket') return SERVED_LATER
-  return (depth === 'quick' ? quickLook(inode, sockstat6) : undefined) ?? fullLook(inode)
+  const wanted = WANTED[depth]
+  if (wanted !== undefined && socketState !== undefined && socketState(fd) === wanted.state) return wanted.info
+  return (depth === 'full' ? undefined : quickLook(inode, sockstat6)) ?? fullLook(inode)
+}
+
+/**
+ * classifyFd() with the addon's socketState(), loaded on the first socket a 'listener' or
+ * 'connection' look meets (a unit's main process loads it anyway, for sd_notify); without the
+ * addon, /proc alone, as before. `addonPath` is DICEROLL_NOTIFY_ADDON (notify.ts).
+ */
+export function fdProbe(addonPath?: string): (fd: number, depth?: Depth) => FdInfo {
+  let socketState: ((fd: number) => number) | null | undefined
+  const lazySocketState = (fd: number): number | undefined => {
+    if (socketState === undefined) {
+      const addon = loadAddon(addonPath)
+      socketState = typeof addon === 'object' ? addon.socketState : null
+    }
+    return socketState?.(fd)
+  }
+  return (fd, depth) => classifyFd(fd, depth, { socketState: lazySocketState })
 }
 
 /** A TCP listener, or not a listener at all; undefined when only the full look can tell. */

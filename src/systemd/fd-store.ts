@@ -6,7 +6,7 @@ import { closeSync } from 'node:fs'
 import { Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import type { ListenFd } from './activation.js'
-import { classifyFd, type FdKind } from './fd-kind.js'
+import { classifyFd, SOCKET_STATE, type FdKind } from './fd-kind.js'
 import { loadAddon, type Notifier } from './notify.js'
 import { serveSocket } from '../http/accept.js'
 
@@ -16,9 +16,6 @@ import { serveSocket } from '../http/accept.js'
  * ASCII, no ':', at most 255 characters.
  */
 export const STORED_NAME = /^keep-alive\.\d+\.\d+$/
-
-/** What socketState() in native/sd_notify.c answers; negative numbers are errnos. */
-export const SOCKET_STATE = { CONNECTED_STREAM: 0, LISTENING: 1, NOT_STREAM: 2, NOT_CONNECTED: 3, NOT_SOCKET: 4 } as const
 
 export interface FdStoreLog {
   info(details: object, message: string): void

@@ -56,7 +56,7 @@ export function planMode(mode: Mode, activation: Activation, probe: Probe): Plan
 function planAuto(activation: Activation, probe: Probe): Plan {
   const [first, ...rest] = activation.fds
   if (first !== undefined) {
-    if (rest.length === 0 && (first.name === 'connection' || (probe(first.fd, 'quick').kind !== 'listening' && probe(first.fd).kind === 'connected'))) {
+    if (rest.length === 0 && (first.name === 'connection' || (probe(first.fd, 'listener').kind !== 'listening' && probe(first.fd).kind === 'connected'))) {
       return { mode: 'per-connection', fd: first.fd }
     }
     return { mode: 'listener', fds: checkListeners(activation.fds, probe), stored: [] }
@@ -65,7 +65,7 @@ function planAuto(activation: Activation, probe: Probe): Plan {
     throw activationError(`socket activation variables are set, but ${activation.whyNone}; to run without systemd, unset LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES or pass --mode=standalone`)
   }
   // inetd style (StandardInput=socket): the connection is stdin and there are no LISTEN_* vars.
-  const stdin = probe(STDIN, 'quick').kind
+  const stdin = probe(STDIN, 'connection').kind
   if (stdin === 'connected' || stdin === 'socket') return { mode: 'per-connection', fd: STDIN }
   return { mode: 'standalone' }
 }
@@ -92,7 +92,7 @@ export function notAConnection(fd: number, info: FdInfo, activation: Activation)
 function checkListeners(fds: ListenFd[], probe: Probe): ListenFd[] {
   for (const entry of fds) {
     // The full probe reads every row of /proc/net/tcp: only for the error message.
-    if (probe(entry.fd, 'quick').kind === 'listening') continue
+    if (probe(entry.fd, 'listener').kind === 'listening') continue
     const info = probe(entry.fd)
     if (info.kind !== 'listening' && info.kind !== 'socket') {
       const named = entry.name === 'unknown' ? '' : ` (name "${entry.name}")`

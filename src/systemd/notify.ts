@@ -14,7 +14,7 @@ import type { Env } from '../config.js'
 export interface Addon {
   /** 0 when sent, or a negative errno; fds go as SCM_RIGHTS (sd_pid_notify_with_fds). */
   send(address: string, state: string, fds?: readonly number[]): number
-  /** What kind of socket fd is (SOCKET_STATE in src/systemd/fd-store.ts), or a negative errno. */
+  /** What kind of socket fd is (SOCKET_STATE in src/systemd/fd-kind.ts), or a negative errno. */
   socketState(fd: number): number
 }
 

@@ -8,7 +8,7 @@ import { LINGER_MS, lingerOnClose } from '../http/lingering-close.js'
 import { rememberPeerAddress } from '../http/request-log.js'
 import { prepareHttpServer } from '../http/accept.js'
 import { classifyFd } from '../systemd/fd-kind.js'
-import { notAConnection, type PerConnectionPlan } from '../systemd/mode.js'
+import { notAConnection, type PerConnectionPlan, type Probe } from '../systemd/mode.js'
 
 /** How long the 408 may take to leave after the deadline before the connection is cut. */
 const DEADLINE_GRACE_MS = 500
@@ -20,18 +20,19 @@ export interface StopOptions {
   timeoutMs: number
 }
 
-export function serveConnection(app: FastifyInstance, plan: PerConnectionPlan, deadlineMs: number, stop?: StopOptions): Promise<ExitCode> {
+/** `probe` classifies the fd when it has no TCP peer: fdProbe() in fd-kind.ts, from run.ts. */
+export function serveConnection(app: FastifyInstance, plan: PerConnectionPlan, deadlineMs: number, stop?: StopOptions, probe: Probe = classifyFd): Promise<ExitCode> {
   const { fd } = plan
   let socket: Socket
   try {
     socket = new Socket({ fd, readable: true, writable: true, allowHalfOpen: true })
   } catch (error) {
     // A socket Node cannot wrap (netlink, packet...): we only probe fds we can classify.
-    return Promise.reject(checkServed(plan) ?? activationError(`cannot use fd ${fd} as the connection: ${(error as Error).message}; systemd passes a TCP or unix stream connection with Accept=yes`))
+    return Promise.reject(checkServed(plan, probe) ?? activationError(`cannot use fd ${fd} as the connection: ${(error as Error).message}; systemd passes a TCP or unix stream connection with Accept=yes`))
   }
   // No TCP peer: a listener, a unix socket, or a connection already reset. Only then is the fd
   // classified, so the usual start reads no /proc table.
-  const problem = socket.remoteAddress === undefined ? checkServed(plan) : undefined
+  const problem = socket.remoteAddress === undefined ? checkServed(plan, probe) : undefined
   if (problem !== undefined) {
     socket.destroy()
     return Promise.reject(problem)
@@ -83,7 +84,7 @@ export function serveConnection(app: FastifyInstance, plan: PerConnectionPlan, d
 }
 
 /** What the plan left unchecked (planMode in mode.ts): the fd's kind, and planMode's own error. */
-function checkServed(plan: PerConnectionPlan): DicerollError | undefined {
+function checkServed(plan: PerConnectionPlan, probe: Probe): DicerollError | undefined {
   if (plan.checkOnceServed === undefined) return undefined
-  return notAConnection(plan.fd, classifyFd(plan.fd, 'quick'), plan.checkOnceServed)
+  return notAConnection(plan.fd, probe(plan.fd, 'connection'), plan.checkOnceServed)
 }
