@@ -79,3 +79,21 @@ t.test('each unusable activation says what the fd is and how to fix it', async (
     t.throws(() => planMode(...args), { code: 'DICEROLL_ERR_ACTIVATION', exitCode: 6, message }, message)
   }
 })
+
+t.test("a start asks only the look it needs: 'listener' for listeners, 'connection' for stdin, 'socket' for an explicit per-connection fd", async (t) => {
+  const asked: [number, string | undefined][] = []
+  const recording = (byFd: Record<number, keyof typeof KINDS>): Probe => (fd, depth) => {
+    asked.push([fd, depth])
+    return KINDS[byFd[fd] ?? 'tty'] as FdInfo
+  }
+  planMode('listener', two, recording({ 3: 'listening', 4: 'listening' }))
+  t.same(asked.splice(0), [[3, 'listener'], [4, 'listener']], 'listeners: getsockopt can answer, no /proc table')
+  planMode('auto', one(), recording({ 3: 'listening' }))
+  t.same(asked.splice(0), [[3, 'listener'], [3, 'listener']])
+  planMode('auto', none, recording({ 0: 'connected' }))
+  t.same(asked.splice(0), [[0, 'connection']])
+  planMode('per-connection', one(), recording({ 3: 'socket' }))
+  t.same(asked.splice(0), [[3, 'socket']])
+  t.throws(() => planMode('listener', one(), recording({ 3: 'connected' })))
+  t.same(asked.splice(0), [[3, 'listener'], [3, undefined]], 'only a fd that is not a listener gets the full look, for the error')
+})
