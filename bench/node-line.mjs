@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { listenerCold, listenerWarm, perConnection } from './lib/measure.mjs'
 import { median } from './lib/stats.mjs'
+import { PER_CONNECTION_FLAGS } from '../scripts/launchers.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const dist = join(root, 'dist')
@@ -24,7 +25,7 @@ const launch = join(dist, 'launch.cjs')
 const snapshotListener = [node, '--snapshot-blob', join(dist, 'diceroll.blob'), launch]
 const pc = await perConnection({
   list: [
-    { key: 'snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), launch, '--mode=per-connection'], concurrency: [1] },
+    { key: 'snapshot', argv: [node, ...PER_CONNECTION_FLAGS, '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), launch, '--mode=per-connection'], concurrency: [1] },
     { key: 'bundle', argv: [node, launch, '--mode=per-connection'], concurrency: [1] },
   ],
   nodeStart: { argv: [node, '-e', '0'] },

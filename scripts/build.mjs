@@ -10,6 +10,7 @@
 // Each optional step that fails leaves the step before it working, and says so.
 // --no-snapshot / --no-code-cache skip those steps; --no-lazy loads every module at start;
 // --no-prune leaves the code cache of every builtin in the blobs (scripts/prune-code-cache.mjs);
+// --sparkplug leaves V8's baseline compiler on for per-connection instances (PER_CONNECTION_FLAGS);
 // --out=DIR writes there instead of dist/ (the benchmark builds its step variants that way).
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
@@ -97,4 +98,4 @@ if (!flags.has('--no-snapshot')) {
   }
 }
 // snapshot-entry.cjs stays: install-units builds the blobs again for the node the units run.
-makeSnapshotAndLauncher({ out, node, skip: flags.has('--no-snapshot'), prune: !flags.has('--no-prune'), log: (message) => step(message.replace(`${out}/`, `${shown('')}/`)) })
+makeSnapshotAndLauncher({ out, node, skip: flags.has('--no-snapshot'), prune: !flags.has('--no-prune'), sparkplug: flags.has('--sparkplug'), log: (message) => step(message.replace(`${out}/`, `${shown('')}/`)) })

@@ -66,7 +66,16 @@ export function listenerStartFor(version) {
 // eslint-disable-next-line no-template-curly-in-string
 const launcherDir = 'case $0 in */*) dir=${0%/*} ;; *) dir=. ;; esac'
 
-export function LAUNCHER_SOURCE({ node, check, dir, listenerStart = 'snapshot' }) {
+/**
+ * The V8 flags of dist/diceroll-per-connection.blob, which it must run with (a blob only starts
+ * with the flags it was built with). Each instance serves one request and exits:
+ * --no-rehash-snapshot keeps the hash seed drawn at build time (docs/benchmarks.md, step 7), and
+ * --no-sparkplug leaves V8's baseline compiler off, which otherwise compiles every function that
+ * has run a few times, on a worker thread, for code this process will run a few times more.
+ */
+export const PER_CONNECTION_FLAGS = ['--no-rehash-snapshot', '--no-sparkplug']
+
+export function LAUNCHER_SOURCE({ node, check, dir, listenerStart = 'snapshot', perConnectionFlags = PER_CONNECTION_FLAGS }) {
   const same = {
     link: '[ "$node" -ef "$dir/.node" ]',
     stat: 'read -r stamp < "$dir/.node" && [ "$(stat -L -c %d:%i:%s:%Y "$node")" = "$stamp" ]',
@@ -90,17 +99,17 @@ fi
 node=${shellQuote(node)}
 ${dir === undefined ? launcherDir : `dir=${shellQuote(dir)}`}
 blob=diceroll.blob
-v8flag=
+v8flags=
 long=
 for arg; do
   if [ "$arg" = --mode=per-connection ] && [ -r "$dir/diceroll-per-connection.blob" ]; then
-    blob=diceroll-per-connection.blob v8flag=--no-rehash-snapshot
+    blob=diceroll-per-connection.blob v8flags=${shellQuote(perConnectionFlags.join(' '))}
   fi
   case $arg in --mode=listener|--mode=standalone) long=1 ;; esac
 done
 stale="startup snapshot not used: ${check === 'none' ? 'none was built' : 'dist/diceroll.blob is missing or was built by another $node; run npm run build'}"
 ${longLived}if [ -r "$dir/$blob" ] && ${same}; then
-  exec "$node" $v8flag --snapshot-blob "$dir/$blob" "$dir/launch.cjs" "$@"
+  exec "$node" $v8flags --snapshot-blob "$dir/$blob" "$dir/launch.cjs" "$@"
 fi
 DICEROLL_START_NOTE=$stale exec "$node" "$dir/launch.cjs" "$@"
 `

@@ -5,20 +5,23 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, linkSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { LAUNCHER_SOURCE, listenerStartFor } from './launchers.mjs'
+import { LAUNCHER_SOURCE, listenerStartFor, PER_CONNECTION_FLAGS } from './launchers.mjs'
 import { pruneCodeCache } from './prune-code-cache.mjs'
 
 const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }
 
 /**
- * The two blobs: the same heap, but per-connection instances (one bounded request each) skip
- * V8's rehashing of it at start, and so keep the hash seed drawn when the blob was built
- * (docs/benchmarks.md, "--no-rehash-snapshot"). A blob only runs with the V8 flags it was built with.
+ * The two blobs: the same heap, but per-connection instances (one bounded request each) run
+ * with PER_CONNECTION_FLAGS (launchers.mjs): no rehashing of the heap at start, no baseline
+ * compiler. A blob only runs with the V8 flags it was built with. `sparkplug` (the bench's steps)
+ * leaves the baseline compiler on.
  */
-export const BLOBS = [
-  { file: 'diceroll.blob', flags: [] },
-  { file: 'diceroll-per-connection.blob', flags: ['--no-rehash-snapshot'] },
-]
+export function blobs({ sparkplug = false } = {}) {
+  return [
+    { file: 'diceroll.blob', flags: [] },
+    { file: 'diceroll-per-connection.blob', flags: PER_CONNECTION_FLAGS.filter((flag) => !sparkplug || flag !== '--no-sparkplug') },
+  ]
+}
 
 /**
  * Writes out/diceroll.blob and out/diceroll-per-connection.blob (unless skipped or they fail:
@@ -26,11 +29,12 @@ export const BLOBS = [
  * launcher that execs `node` (`launcherDir`: the directory the launcher names as its own, when
  * `out` is not where it will run from). Returns true when the snapshot is in use.
  */
-export function makeSnapshotAndLauncher({ out, node, skip = false, prune = true, log, launcherDir }) {
+export function makeSnapshotAndLauncher({ out, node, skip = false, prune = true, sparkplug = false, log, launcherDir }) {
   const stamp = join(out, '.node')
-  for (const file of [...BLOBS.map(({ file }) => join(out, file)), stamp, join(out, 'diceroll')]) rmSync(file, { force: true })
+  const list = blobs({ sparkplug })
+  for (const file of [...list.map(({ file }) => join(out, file)), stamp, join(out, 'diceroll')]) rmSync(file, { force: true })
   let snapshot = false
-  for (const [index, { file, flags }] of BLOBS.entries()) {
+  for (const [index, { file, flags }] of list.entries()) {
     if (skip || !existsSync(join(out, 'snapshot-entry.cjs')) || (index > 0 && !snapshot)) break
     const blob = join(out, file)
     const made = spawnSync(node, [...flags, '--snapshot-blob', blob, '--build-snapshot', join(out, 'snapshot-entry.cjs')], { env: cleanEnv, encoding: 'utf8' })
@@ -49,7 +53,7 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, prune = true,
       if (index === 0) snapshot = works
     } else {
       rmSync(blob, { force: true })
-      log(`no startup snapshot ${file}, the launcher will run ${index === 0 ? 'launch.cjs' : BLOBS[0].file}: ${made.stderr?.split('\n').filter((l) => /error/i.test(l)).at(-1) ?? `exit ${made.status}`}`)
+      log(`no startup snapshot ${file}, the launcher will run ${index === 0 ? 'launch.cjs' : list[0].file}: ${made.stderr?.split('\n').filter((l) => /error/i.test(l)).at(-1) ?? `exit ${made.status}`}`)
     }
   }
   // The launcher must know cheaply that the blob was built by the node it is about to exec. A
@@ -69,7 +73,7 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, prune = true,
   // Without a snapshot every start is the bundle's, and a node that made none may not even run.
   const version = snapshot ? execFileSync(node, ['--version'], { env: cleanEnv, encoding: 'utf8' }).trim() : ''
   const listenerStart = snapshot ? listenerStartFor(version) : 'snapshot'
-  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check, dir: launcherDir, listenerStart }), { mode: 0o755 })
+  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check, dir: launcherDir, listenerStart, perConnectionFlags: list[1].flags }), { mode: 0o755 })
   chmodSync(join(out, 'diceroll'), 0o755)
   const long = snapshot && listenerStart === 'bundle' ? `, listener and standalone from launch.cjs (Node ${version}: docs/benchmarks.md)` : ''
   log(`launcher ${join(out, 'diceroll')}: ${snapshot ? 'startup snapshot' : 'launch.cjs (no snapshot)'}${long} with ${node}`)

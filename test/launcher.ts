@@ -22,8 +22,8 @@ function launcherDir(blobs: string[], listenerStart = 'snapshot'): { dir: string
 
 t.test('--mode=per-connection starts from the blob that is not rehashed; every other mode from the rehashed one', async (t) => {
   const { dir, run } = launcherDir(['diceroll.blob', 'diceroll-per-connection.blob'])
-  t.equal(run('--mode=per-connection', '--log-level=debug'), `|--no-rehash-snapshot --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --mode=per-connection --log-level=debug`)
-  t.equal(run('--log-level=debug', '--mode=per-connection'), `|--no-rehash-snapshot --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --log-level=debug --mode=per-connection`)
+  t.equal(run('--mode=per-connection', '--log-level=debug'), `|--no-rehash-snapshot --no-sparkplug --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --mode=per-connection --log-level=debug`)
+  t.equal(run('--log-level=debug', '--mode=per-connection'), `|--no-rehash-snapshot --no-sparkplug --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --log-level=debug --mode=per-connection`)
   for (const args of [['--mode=listener'], ['--mode=standalone', '--port=5000'], [], ['--mode=auto'], ['per-connection']]) {
     t.equal(run(...args), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs ${args.join(' ')}`.trimEnd(), args.join(' ') || '(no arguments)')
   }
@@ -33,7 +33,7 @@ t.test("where the line's long-lived start is the bundle, --mode=listener and --m
   const { dir, run } = launcherDir(['diceroll.blob', 'diceroll-per-connection.blob'], 'bundle')
   t.equal(run('--mode=listener', '--idle-timeout=60'), `|${dir}/launch.cjs --mode=listener --idle-timeout=60`, 'no note: a choice, not a fallback')
   t.equal(run('--port=5000', '--mode=standalone'), `|${dir}/launch.cjs --port=5000 --mode=standalone`)
-  t.equal(run('--mode=per-connection'), `|--no-rehash-snapshot --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --mode=per-connection`)
+  t.equal(run('--mode=per-connection'), `|--no-rehash-snapshot --no-sparkplug --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --mode=per-connection`)
   t.equal(run('--mode=auto'), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs --mode=auto`)
 })
 

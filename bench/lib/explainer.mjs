@@ -120,9 +120,20 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
    sd_notify addon, which a unit's main process loads anyway; /proc is read only for the words of
    an error, or when the addon is not built. Cold listener −3.3 ms on Node 26 (\`bench/ab.mjs
    --cold\`), per-connection over a unix socket −12 ms.
+10. **No baseline compiler in a per-connection instance.** V8's Sparkplug compiles each function
+   that has run a few times to machine code, batched on a worker thread: in a process that serves
+   one request and exits, that is work for code that runs a few times more. A \`--log-function-events\`
+   run of one instance counted 117 baseline compiles; \`perf\` put the V8 worker threads at three
+   times their CPU in \`node -e 0\`. The per-connection blob is built and run with \`--no-sparkplug\`
+   (the launcher passes it with \`--no-rehash-snapshot\`: a blob only starts with the flags it was
+   built with, its code cache included). Measured interleaved (\`bench/ab.mjs\`, 20–24 rounds × 10):
+   p50 −0.9 ms on Node 26, −2.1 ms on Node 20, and −2 to −3 ms of CPU per instance. The optimising
+   tiers (Maglev, Turbofan) stay on: they wait for much hotter code than one request runs, and
+   turning them off as well bought nothing more. \`--jitless\` (interpreter only, regular
+   expressions too) was slower: see the levers table.
 
-Apart from that deliberate choice, no V8 flag is on the command line: flags make Node refuse its
-own built-in code cache.
+Apart from those two deliberate choices for per-connection instances, no V8 flag is on the
+command line: flags make Node refuse its own built-in code cache.
 
 **A known cost of the snapshot for a busy listener, on Node 22 only.** Warm, a listener started
 from the snapshot on Node 22 spends more CPU per request than the same code started from the

@@ -48,7 +48,7 @@ export function writeReport(results, { outDir, command, name = 'benchmarks' }) {
     if (!v.aside) previous = p.p50
     return [v.step, fmtWithRange(p.p50, pc[v.key][1].roundMedians), x(p.p50 / f.nodeMs), delta, fmt(p.cpuMs), fmt(p.rssMb)]
   })), '')
-  md.push('`--no-rehash-snapshot` is shipped for per-connection instances only (their own blob, chosen by the', 'launcher): it fixes the hash seed of every such instance to the one drawn when the blob was built; why', 'that is acceptable for one bounded request per process, and not for the listener: below, step 7.', '')
+  md.push('`--no-rehash-snapshot` and `--no-sparkplug` are shipped for per-connection instances only (their own', 'blob, chosen by the launcher): the first fixes the hash seed of every such instance to the one drawn when', 'the blob was built (why that is acceptable for one bounded request per process, and not for the listener:', 'below, step 7); the second is step 10.', '')
 
   md.push(HOW_IT_WORKS, '', LEVERS, '')
   md.push('## Listener (Accept=no)', '', '### Cold start: the first response of a process that was not running', '')

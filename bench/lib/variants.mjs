@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { WRK } from './load.mjs'
+import { PER_CONNECTION_FLAGS } from '../../scripts/launchers.mjs'
 
 export const PYTHON = '/usr/bin/python3' // Debian's, where python3-flask installs
 
@@ -23,10 +24,12 @@ export function variants(root, work, { proxyPort }) {
     bundleCacheEager: { short: '+ code cache', label: 'diceroll, bundle + code cache, every module loaded', argv: [node, join(work, 'eager/launch.cjs')], step: '+ V8 code cache made after real requests' },
     bundleCache: { short: '+ load only what is used', label: 'diceroll, bundle + code cache', argv: [node, join(dist, 'launch.cjs')], step: '+ our own validator for flat query schemas; Ajv, fast-json-stringify, type-is (mime-db), thread-stream, proxy-addr loaded only if used' },
     snapshotEager: { short: '(snapshot, everything loaded)', label: 'diceroll, snapshot, every module loaded', argv: [node, '--snapshot-blob', join(work, 'eager/diceroll.blob'), join(work, 'eager/launch.cjs')], step: 'the snapshot below without the step above (not shipped)', aside: true },
-    // The snapshot steps before the last run blobs with the code cache of every builtin (--no-prune).
+    // The snapshot steps before the pruned one run blobs with the code cache of every builtin
+    // (--no-prune), and those before the last the baseline compiler (--sparkplug).
     snapshotDirect: { short: '+ startup snapshot of the ready app', label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', join(work, 'full/diceroll.blob'), join(work, 'full/launch.cjs')], step: '+ startup snapshot holding the built, ready app, node started directly' },
     snapshotNoRehash: { short: '+ --no-rehash-snapshot (per-connection blob)', label: 'diceroll, per-connection snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'full/diceroll-per-connection.blob'), join(work, 'full/launch.cjs')], step: '+ per-connection instances start from their own blob with `--no-rehash-snapshot`' },
-    snapshotPruned: { short: '+ code cache of run-time builtins only', label: 'diceroll, per-connection snapshot, code cache pruned', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), join(dist, 'launch.cjs')], step: '+ the blob keeps V8\'s code cache only for the builtins loaded at run time (21 of 324–443)' },
+    snapshotPruned: { short: '+ code cache of run-time builtins only', label: 'diceroll, per-connection snapshot, code cache pruned', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'sparkplug/diceroll-per-connection.blob'), join(work, 'sparkplug/launch.cjs')], step: '+ the blob keeps V8\'s code cache only for the builtins loaded at run time (21 of 324–443)' },
+    snapshotNoSparkplug: { short: '+ no baseline compiler', label: 'diceroll, per-connection snapshot, --no-sparkplug', argv: [node, ...PER_CONNECTION_FLAGS, '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), join(dist, 'launch.cjs')], step: '+ per-connection instances run without V8\'s baseline compiler (`--no-sparkplug`)' },
     diceroll: { short: 'dist/diceroll launcher (shipped)', label: 'diceroll (`dist/diceroll`, shipped)', argv: [join(dist, 'diceroll')], step: 'the shipped launcher: `dist/diceroll` (sh, exec node with the snapshot)' },
     // The peers: Fastify as its docs write it, from node_modules; per-connection, the connection is
     // fd 3 (no StandardInput=socket), since its logger writes to stdout.
@@ -39,7 +42,8 @@ export function variants(root, work, { proxyPort }) {
 
 /**
  * Builds the step artifacts that are not shipped: every module loaded at start (scripts/build.mjs
- * --no-lazy) and that bundle without its code cache; blobs with every builtin's code cache (--no-prune).
+ * --no-lazy) and that bundle without its code cache; blobs with every builtin's code cache
+ * (--no-prune); per-connection blobs with V8's baseline compiler (--sparkplug).
  */
 export function prepare(root, work, { steps }) {
   const dist = join(root, 'dist')
@@ -47,7 +51,7 @@ export function prepare(root, work, { steps }) {
     if (!existsSync(join(dist, blob))) throw new Error(`dist/${blob} is missing: npm run build could not make the startup snapshot`)
   }
   if (steps) {
-    for (const [dir, flags] of [['eager', ['--no-lazy', '--no-prune']], ['full', ['--no-prune']]]) {
+    for (const [dir, flags] of [['eager', ['--no-lazy', '--no-prune', '--sparkplug']], ['full', ['--no-prune', '--sparkplug']], ['sparkplug', ['--sparkplug']]]) {
       const made = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), `--out=${join(work, dir)}`, ...flags], { encoding: 'utf8' })
       if (made.status !== 0) throw new Error(`cannot build the step variants: ${made.stderr}`)
     }
