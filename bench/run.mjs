@@ -21,9 +21,11 @@ const outDir = quick ? work : join(root, 'docs')
 const started = performance.now()
 const progress = (message) => console.log(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`)
 
+// A cold start is one sample per variant per round: 15 rounds, since a median of 7 moved by a
+// quarter between two runs on this 2-core machine.
 const plan = quick
   ? { pcRounds: 1, pcCounts: { 1: 3, 4: 4, 16: 16 }, coldRounds: 1, warmRounds: 1, warmCounts: { latency: 20 }, warmSeconds: 1, rssSamples: 1 }
-  : { pcRounds: 5, pcCounts: { 1: 12, 4: 24, 16: 48 }, coldRounds: 7, warmRounds: 5, warmCounts: { latency: 300 }, warmSeconds: 2, rssSamples: 5 }
+  : { pcRounds: 5, pcCounts: { 1: 12, 4: 24, 16: 48 }, coldRounds: 15, warmRounds: 5, warmCounts: { latency: 300 }, warmSeconds: 2, rssSamples: 5 }
 
 // Every Node variant runs on the node running this script, and so must dist/diceroll, whose
 // launcher names the node it was built with (npm run bench builds with the node first on PATH).
