@@ -4,9 +4,9 @@ import { closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs'
 import { connect, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { boundUdpSocket, fdOf, listening } from './fixtures/sockets.js'
-import { classifyFd, fdProbe, hasTcp6, isListener, tableText } from '../src/systemd/fd-kind.js'
+import { classifyFd, fdProbe, hasTcp6, isListener, tableText, type FdInfo } from '../src/systemd/fd-kind.js'
 
 t.test('TCP listeners, IPv4 and IPv6, and their connections', async (t) => {
   const v4 = await listening({ host: '127.0.0.1', port: 0 })
@@ -53,6 +53,14 @@ t.test('files, pipes, devices and closed fds', async (t) => {
   closeSync(dir)
 })
 
+/** A regular file and a closed fd are told by fstat() alone, at any depth. */
+function notSockets(t: Test, probe: (fd: number) => FdInfo): void {
+  const file = openSync(join(tmpdir(), 'probe-not-socket'), 'w')
+  t.same(probe(file), { kind: 'not-socket', what: 'a regular file' })
+  closeSync(file)
+  t.same(probe(9999), { kind: 'closed', what: 'not open' })
+}
+
 async function connected(server: Server): Promise<Socket> {
   const address = server.address()
   const client = typeof address === 'string' ? connect(address) : connect((address as { port: number }).port, (address as { address: string }).address)
@@ -76,10 +84,7 @@ t.test('quick: listeners are still found; a TCP connection is just "socket"; the
   t.same(classifyFd(fdOf(await connected(unix)), 'quick'), { kind: 'connected', what: 'a unix socket connection' })
   const fd = await boundUdpSocket()
   t.same(classifyFd(fd, 'quick'), { kind: 'datagram', what: 'a UDP socket' })
-  const file = openSync(join(tmpdir(), 'probe-quick-file'), 'w')
-  t.same(classifyFd(file, 'quick'), { kind: 'not-socket', what: 'a regular file' })
-  closeSync(file)
-  t.same(classifyFd(9999, 'quick'), { kind: 'closed', what: 'not open' })
+  notSockets(t, (fd) => classifyFd(fd, 'quick'))
 })
 
 t.test("socket: any socket passes without a look at /proc (serveConnection checks it); the rest as 'full' says", async (t) => {
@@ -87,10 +92,7 @@ t.test("socket: any socket passes without a look at /proc (serveConnection check
   t.same(classifyFd(fdOf(v4), 'socket'), { kind: 'socket', what: 'a socket, checked once served' }, 'even a listener')
   t.same(classifyFd(fdOf(await connected(v4)), 'socket'), { kind: 'socket', what: 'a socket, checked once served' })
   t.same(classifyFd(fdOf(v4)), { kind: 'listening', what: 'a TCP listener (tcp)' }, 'full by default')
-  const file = openSync(join(tmpdir(), 'probe-later-file'), 'w')
-  t.same(classifyFd(file, 'socket'), { kind: 'not-socket', what: 'a regular file' })
-  closeSync(file)
-  t.same(classifyFd(9999, 'socket'), { kind: 'closed', what: 'not open' })
+  notSockets(t, (fd) => classifyFd(fd, 'socket'))
 })
 
 t.test('isListener stops at the first row that is not a listener, and copes with no table', async (t) => {
@@ -127,10 +129,8 @@ t.test("listener and connection: the addon's getsockopt() tells the wanted kind 
   t.same(probe(fdOf(unix), 'connection'), { kind: 'listening', what: 'a unix socket listener' })
   t.same(probe(await boundUdpSocket(), 'listener'), { kind: 'datagram', what: 'a UDP socket' })
   t.same(probe(fdOf(v4)), { kind: 'listening', what: 'a TCP listener (tcp)' }, 'full by default, words from /proc')
-  const file = openSync(join(tmpdir(), 'probe-wanted-file'), 'w')
-  t.same(probe(file, 'connection'), { kind: 'not-socket', what: 'a regular file' })
-  closeSync(file)
-  t.same(probe(9999, 'listener'), { kind: 'closed', what: 'not open' })
+  notSockets(t, (fd) => probe(fd, 'connection'))
+  notSockets(t, (fd) => probe(fd, 'listener'))
 })
 
 t.test('listener and connection without the addon are quick looks at /proc', async (t) => {
