@@ -6,6 +6,8 @@ import type { Env, LogLevel } from './config.js'
 
 /** Flush a batch at once past this size, so a burst cannot grow it without bound. */
 export const BATCH_BYTES = 64 * 1024
+/** The longest a batched line waits for its write: what a reader of the journal can lag by. */
+export const BATCH_MS = 5
 
 export function createLogger(level: LogLevel, bindings: Record<string, unknown>, batched = false): Logger {
   const logger = pino({ level, base: { pid: process.pid, ...bindings } }, stderrDestination(2, batched))
@@ -62,9 +64,10 @@ export function journalLines(text: string, priority: number, journal = isJournal
  * per-connection mode before it answered a 408.
  *
  * Unbatched, every line is written at once: a per-connection instance exits right after its
- * response. Batched (long-lived modes), the lines of one event-loop turn go out in one write at
- * the end of the turn, and on exit: one write(2) per request cost the listener a large share of
- * its keep-alive throughput. A SIGKILL can lose the lines of the turn it interrupts.
+ * response. Batched (long-lived modes), the lines of BATCH_MS go out in one write, and on exit.
+ * A write(2) into the pipe or socket a reader waits on also wakes the reader, which made the log
+ * line a third of a short connection's CPU when each event-loop turn, serving one connection,
+ * wrote its own. A SIGKILL can lose the lines of the last BATCH_MS.
  */
 export function stderrDestination(fd = 2, batched = false): DestinationStream {
   const writeNow = (text: string): void => {
@@ -85,9 +88,10 @@ export function stderrDestination(fd = 2, batched = false): DestinationStream {
   }
   if (!batched) return { write: writeNow }
   let pending = ''
-  let scheduled = false
+  let timer: NodeJS.Timeout | undefined
   const flush = (): void => {
-    scheduled = false
+    clearTimeout(timer)
+    timer = undefined
     const text = pending
     pending = ''
     writeNow(text)
@@ -97,10 +101,9 @@ export function stderrDestination(fd = 2, batched = false): DestinationStream {
     write(line: string): void {
       pending += line
       if (pending.length >= BATCH_BYTES) flush()
-      else if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
+      // unref: a line waiting for its write must not keep an otherwise finished process up; the
+      // 'exit' flush writes it.
+      else timer ??= setTimeout(flush, BATCH_MS).unref()
     },
   }
 }

@@ -6,9 +6,10 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { pino, type Logger } from 'pino'
 import { socketFd } from '../src/internals.js'
-import { BATCH_BYTES, isJournalStream, journalLines, stderrDestination, withPriorities } from '../src/logger.js'
+import { BATCH_BYTES, BATCH_MS, isJournalStream, journalLines, stderrDestination, withPriorities } from '../src/logger.js'
 
 const tick = () => new Promise((done) => setImmediate(done))
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms))
 
 function logFile(t: Test): { fd: number; text: () => string } {
   const path = join(mkdtempSync(join(tmpdir(), 'diceroll-log-')), 'log')
@@ -31,17 +32,21 @@ t.test('a line with characters past ASCII is written whole, once', async (t) => 
   t.equal(log.text(), line)
 })
 
-t.test('batched: the lines of one turn go out together at its end, in order', async (t) => {
+t.test('batched: the lines of BATCH_MS go out together once it has passed, in order', async (t) => {
   const log = logFile(t)
   const destination = stderrDestination(log.fd, true)
+  const firstAt = performance.now()
   destination.write('one\n')
   destination.write('two\n')
   t.equal(log.text(), '', 'nothing yet')
   await tick()
+  t.equal(log.text(), '', 'not at the end of the turn either')
+  while (log.text() === '') await sleep(1)
+  t.ok(performance.now() - firstAt >= BATCH_MS - 1, `written after ${(performance.now() - firstAt).toFixed(1)} ms`)
   t.equal(log.text(), 'one\ntwo\n')
   destination.write('three\n')
-  await tick()
-  t.equal(log.text(), 'one\ntwo\nthree\n')
+  await sleep(BATCH_MS * 4)
+  t.equal(log.text(), 'one\ntwo\nthree\n', 'a later line starts a batch of its own')
 })
 
 t.test('batched: a batch past BATCH_BYTES is written at once', async (t) => {
@@ -58,7 +63,7 @@ t.test('a write that fails drops the line and does not throw', async (t) => {
   t.doesNotThrow(() => stderrDestination(full).write('lost\n'))
   const batched = stderrDestination(full, true)
   batched.write('lost too\n')
-  await tick()
+  await sleep(BATCH_MS * 4)
   t.pass('still running')
 })
 
@@ -92,6 +97,19 @@ t.test('batched lines still pending when the process exits are written', async (
   t.match(child.stderr, /"mode":"listener".*"msg":"last words"/)
 })
 
+t.test('a line waiting for its batch does not keep a finished process up, and is written as it exits', async (t) => {
+  const logger = new URL('../dist/logger.js', import.meta.url).href
+  // A timer far past BATCH_MS would show in the exit time if the batch's timer held the process.
+  const script = `import(${JSON.stringify(logger)}).then(({ createLogger }) => {
+    const started = Date.now(); createLogger('info', {}, true).info('done')
+    process.on('exit', () => process.stderr.write('alive ' + (Date.now() - started) + ' ms\\n')) })`
+  const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' })
+  t.equal(child.status, 0)
+  const [line, alive] = child.stderr.trim().split('\n')
+  t.match(JSON.parse(line ?? '') as object, { msg: 'done' })
+  t.ok(Number(/^alive (\d+) ms$/.exec(alive ?? '')?.[1]) < BATCH_MS, `the process ended at once: ${alive}`)
+})
+
 t.test('createLogger writes pino JSON with the pid and bindings', async (t) => {
   const child = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(new URL('../dist/logger.js', import.meta.url).href)}).then(({ createLogger }) => createLogger('warn', { mode: 'standalone' }).warn('hello'))`], { encoding: 'utf8' })
   const line = JSON.parse(child.stderr) as Record<string, unknown>
@@ -121,7 +139,7 @@ t.test('withPriorities: each line starts with its syslog priority, then pino\'s 
     const logger = withPriorities(pino({ level: 'trace', base: null, timestamp: false }, stderrDestination(log.fd, batched)))
     for (const level of LEVELS) logger[level](level)
     logger.child({ reqId: 'req-1' }).warn('from a child')
-    await tick()
+    await sleep(BATCH_MS * 4)
     t.equal(log.text(), LEVELS.map((level, i) => `${PRIORITIES[i]}{"level":${NUMBERS[i]},"msg":"${level}"}\n`).join('') +
       '<4>{"level":40,"reqId":"req-1","msg":"from a child"}\n', batched ? 'batched' : 'unbatched')
   }
