@@ -29,8 +29,8 @@ export function trackConnectionsWithoutListening(server: Server): void {
 
 /** A socket node:http serves, with the fields it sets on it. */
 export interface HttpSocket extends Socket {
-  /** The parser reading it. */
-  parser?: { unconsume?: () => void } | null
+  /** The parser reading it; `incoming` is the last request whose head it parsed. */
+  parser?: { unconsume?: () => void; incoming?: IncomingMessage | null } | null
   /** The response node:http is writing on this socket, if any. */
   _httpMessage?: (ServerResponse & { _last?: boolean }) | null
 }
@@ -41,6 +41,15 @@ export interface HttpSocket extends Socket {
  */
 export function unconsumeParser(socket: Socket): void {
   ;(socket as HttpSocket).parser?.unconsume?.()
+}
+
+/**
+ * The last request node:http began to parse on `socket` (`parser.incoming`, set as each request's
+ * head is parsed and kept until the parser is freed): when node:http closes the connection after
+ * a response, the request that response answered, unless the client sent another after it.
+ */
+export function lastRequest(socket: Socket): IncomingMessage | undefined {
+  return (socket as HttpSocket).parser?.incoming ?? undefined
 }
 
 /** The fd behind a net.Server or net.Socket (`_handle.fd`); tests hand real fds to the probes. */

@@ -6,7 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 import { fastify, type FastifyServerOptions } from 'fastify'
 import { pino } from 'pino'
 import t from 'tap'
-import { allowHalfOpenRequests, fastifyHttpServer, isPinoLogger, socketFd, trackConnectionsWithoutListening, unconsumeParser, writePinoLine } from '../src/internals.js'
+import { allowHalfOpenRequests, fastifyHttpServer, isPinoLogger, lastRequest, socketFd, trackConnectionsWithoutListening, unconsumeParser, writePinoLine } from '../src/internals.js'
 
 /** An http.Server that never listens, fed by a net.Server the way src/http/accept.ts does. */
 async function fedServer(t: { teardown(fn: () => void): void }, handler: (request: IncomingMessage, response: ServerResponse) => void, prepare: (server: http.Server) => void): Promise<number> {
@@ -107,6 +107,30 @@ t.test("node:http's parser.unconsume(): the reads go back to the socket stream",
   })
   t.match(data, /^HTTP\/1\.1 200 OK\r\n[^]*ok$/)
   t.equal(seen, 'after', 'node:http parser.unconsume(): the bytes after the request reach our data listener, not the parser')
+})
+
+t.test("node:http's parser.incoming: the request the closing response answered, kept after it completes", async (t) => {
+  const seen: string[] = []
+  const port = await fedServer(t, (request, response) => {
+    const socket = request.socket
+    // As node:http closes after the response: what lingerOnClose reads then.
+    socket.destroySoon = () => {
+      seen.push(`close after ${request.url}: last ${lastRequest(socket)?.url}, complete ${lastRequest(socket)?.complete}`)
+      socket.destroy()
+    }
+    seen.push(`in ${request.url}: last ${lastRequest(socket)?.url}`)
+    response.end('ok')
+  }, () => {})
+  await talk(port, 'GET /one HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')
+  await talk(port, 'GET /two HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /pipelined HTTP/1.1\r\nHost: x\r\n\r\n')
+  t.same(seen, [
+    'in /one: last /one',
+    'close after /one: last /one, complete true',
+    'in /two: last /two',
+    // llhttp parses nothing after a request that said Connection: close ("Data after
+    // `Connection: close`"), so bytes a client sends after it never become the last request.
+    'close after /two: last /two, complete true',
+  ], 'node:http parser.incoming is the request just answered when node:http closes after it')
 })
 
 t.test("net's _handle.fd: the fd of a server's listening socket", async (t) => {
