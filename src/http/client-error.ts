@@ -9,7 +9,7 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { HttpSocket } from '../internals.js'
-import { lingeringClose } from './lingering-close.js'
+import { drainOnClose, lingeringClose } from './lingering-close.js'
 import { socketPeerAddress } from './request-log.js'
 
 /** Status, the `message` of the answer, and what the log line says happened. */
@@ -38,8 +38,10 @@ export function clientErrorHandler(this: FastifyInstance, error: NodeJS.ErrnoExc
   reported.add(socket)
   if (inFlight && !inFlight.writableFinished && inFlight.req.complete) {
     // The error is in bytes after a complete request: answer that one first. node:http closes the
-    // socket after a response marked last (destroySoon, made lingering).
+    // socket after a response marked last (destroySoon, made lingering, even for a request that
+    // said Connection: close: more may be on its way).
     if (first) logClientError(this, socket, error, `${happened} after a complete request: answering that one, then closing`)
+    drainOnClose(socket)
     inFlight.shouldKeepAlive = false
     inFlight._last = true
     return

@@ -11,6 +11,8 @@ import { lastRequest, unconsumeParser } from '../internals.js'
 export const LINGER_MS = 2000
 
 const lingering = new WeakSet<Socket>()
+/** Connections whose client sent more than its requests: their close lingers, whatever they asked. */
+const mustDrain = new WeakSet<Socket>()
 
 export function lingeringClose(socket: Socket, lingerMs = LINGER_MS): void {
   if (socket.destroyed || lingering.has(socket)) return
@@ -53,9 +55,14 @@ export function lingerOnClose(socket: Socket, lingerMs: () => number = () => LIN
   const closeWhenWritten = socket.destroySoon
   socket.destroySoon = () => {
     const ms = lingerMs()
-    if (clientClosesAfter(lastRequest(socket))) closeWhenWritten.call(socket)
+    if (!mustDrain.has(socket) && clientClosesAfter(lastRequest(socket))) closeWhenWritten.call(socket)
     else lingeringClose(socket, ms)
   }
+}
+
+/** The client sent bytes after a request that said it closes (client-error.ts): drain them too. */
+export function drainOnClose(socket: Socket): void {
+  mustDrain.add(socket)
 }
 
 const CLOSE = /(?:^|,)[\t ]*close[\t ]*(?:,|$)/i

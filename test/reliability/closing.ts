@@ -86,6 +86,28 @@ t.test('listener: a request followed by garbage gets its answer, the next client
   })
 })
 
+t.test('a request that says Connection: close, followed by garbage, still gets its answer and a FIN, in both modes', async (t) => {
+  // Such a client broke its word (RFC 9112 9.6: nothing after a close), so the close lingers after
+  // all: garbage still arriving after a plain close would meet a closed socket, and its reset would
+  // destroy the answer the client has not read yet.
+  const closing = `GET /roll HTTP/1.1\r\n${HOST}Connection: close\r\n\r\n`
+  const send = [closing + JUNK, 200, JUNK]
+  const listener = await startListener()
+  t.teardown(() => listener.stop())
+  const viaListener = await exchange(listener.port, { send, readAfterMs: 600, timeoutMs: 8000 })
+  const { seen: viaInstance, exited } = await perConnection(send, 600)
+  for (const [mode, seen] of [['listener', viaListener], ['per-connection', viaInstance]] as const) {
+    t.same(parseResponses(seen.data).statuses, [200], `${mode}: the answer arrives, read 600 ms later`)
+    t.equal(seen.ending, 'end', `${mode}: then a FIN, not a reset`)
+  }
+  t.equal(exited.code, 0, 'the instance exits 0')
+  record({
+    section: 'Pipelining and closing', attack: 'a GET with Connection: close followed by garbage, more of it 200 ms later; client reads at 600 ms', mode: 'both', sent: '2 writes',
+    client: `listener: statuses [${parseResponses(viaListener.data).statuses}] then ${viaListener.ending}; per-connection: statuses [${parseResponses(viaInstance.data).statuses}] then ${viaInstance.ending}`,
+    service: `instance exit ${exited.code}`, ok: viaListener.ending === 'end' && viaInstance.ending === 'end' && exited.code === 0,
+  })
+})
+
 t.test('a body cut short by the client\'s FIN gets 400 at once, in both modes', async (t) => {
   const truncated = `POST /roll HTTP/1.1\r\n${HOST}Content-Type: application/json\r\nContent-Length: 13\r\n\r\n{"di`
   const listener = await startListener()
