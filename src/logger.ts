@@ -66,7 +66,7 @@ export function journalLines(text: string, priority: number, journal = isJournal
  * Unbatched, every line is written at once: a per-connection instance exits right after its
  * response. Batched (long-lived modes), the lines of BATCH_MS go out in one write, and on exit.
  * A write(2) into the pipe or socket a reader waits on also wakes the reader, which made the log
- * line a third of a short connection's CPU when each event-loop turn, serving one connection,
+ * line a sixth of a short connection's CPU when each event-loop turn, serving one connection,
  * wrote its own. A SIGKILL can lose the lines of the last BATCH_MS.
  */
 export function stderrDestination(fd = 2, batched = false): DestinationStream {
