@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:instructions [-- --quick] [--install] [--only=http,diceroll] [--warm=N]
+// npm run bench:instructions [-- --quick] [--new-connection] [--install] [--only=http,diceroll] [--warm=N]
 // [--measured=N] [--server='name=node my.js']: the instructions each server spends per warm
 // keep-alive request, counted by valgrind. CPU time per request varies by ±50% between rounds on
 // a shared 2-core VM, and such VMs have no PMU for `perf stat`; an instruction count is nearly
@@ -9,12 +9,14 @@
 // connection; the difference ÷ MEASURED leaves out the start, the warm-up and the exit.
 // Writes docs/instructions-node<major>.md (--quick: three servers, 4,000 + 2,000 requests, into .cache/bench/), and where
 // each server's instructions go, by function, in .cache/bench/instructions-node<major>/<server>.functions.txt.
+// --new-connection: each request on a connection of its own (`Connection: close`, the server
+// closes), into instructions-new-connection-node<major>.md: what accepting and closing cost.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { activate } from './lib/activate.mjs'
-import { keepAliveSeries } from './lib/client.mjs'
+import { keepAliveSeries, requestOnce } from './lib/client.mjs'
 import { aptInstall } from './lib/variants.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -30,9 +32,11 @@ if (!(Number.isInteger(WARM) && WARM >= 0 && Number.isInteger(MEASURED) && MEASU
   console.error('bench: --warm= and --measured= take a whole number of requests, e.g. --warm=2000 --measured=8000')
   process.exit(2)
 }
-// One per Node line, so that two lines can be counted at once.
-const work = join(root, `.cache/bench/instructions-node${process.versions.node.split('.')[0]}`)
-const outFile = join(root, quick ? '.cache/bench' : 'docs', `instructions-node${process.versions.node.split('.')[0]}.md`)
+const newConnection = argv.includes('--new-connection')
+// One per Node line and kind, so that two can be counted at once.
+const name = `instructions${newConnection ? '-new-connection' : ''}-node${process.versions.node.split('.')[0]}`
+const work = join(root, '.cache/bench', name)
+const outFile = join(root, quick ? '.cache/bench' : 'docs', `${name}.md`)
 const node = process.execPath
 const servers = join(root, 'bench/servers')
 const dist = join(root, 'dist')
@@ -84,7 +88,8 @@ async function countRun(key, server, count) {
   const command = basename(program) === 'node' || program === node ? [program, '--single-threaded', ...rest] : server.argv
   const service = await activate([...valgrind, ...command], { log: join(work, `${key}-${count}.log`) })
   try {
-    await keepAliveSeries(service.port, count, '/roll', '127.0.0.1', 600_000)
+    if (!newConnection) await keepAliveSeries(service.port, count, '/roll', '127.0.0.1', 600_000)
+    else for (let i = 0; i < count; i++) await requestOnce(service.port)
   } finally {
     await service.stop(60_000)
   }
@@ -143,12 +148,12 @@ const table = [
   '|---|---:|---:|---:|---:|---:|',
   ...rows.map((row) => `| ${row.label} | ${k(row.perRequest)} | ${k(row.gc)} | ${k(row.perRequest - row.gc)} | ${ratio(row.key, 'http')} | ${ratio(row.key, 'fastify')} |`),
 ].join('\n')
-const text = `# Instructions per warm request
+const text = `# Instructions per warm request${newConnection ? ', a new connection each' : ''}
 
-\`npm run bench:instructions${quick ? ' -- --quick' : ''}\`, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
+\`npm run bench:instructions${quick || newConnection ? ` --${quick ? ' --quick' : ''}${newConnection ? ' --new-connection' : ''}` : ''}\`, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
 Each server ran under \`valgrind --tool=cachegrind --cache-sim=no\` behind \`systemd-socket-activate\`,
 node with \`--single-threaded\` (V8's compiler and GC on the main thread, so counts repeat),
-once serving ${WARM} and once ${WARM + MEASURED} sequential keep-alive \`GET /roll\` on one connection,
+once serving ${WARM} and once ${WARM + MEASURED} sequential ${newConnection ? '`GET /roll`, each on a new connection with `Connection: close`' : 'keep-alive `GET /roll` on one connection'},
 its log lines into a pipe read by another process; the difference ÷ ${MEASURED} is below. The start,
 the warm-up and the exit cancel out. Counts include V8's own threads (compiler, GC) and the timers
 that fire while valgrind slows the server down, so they are close to, not exactly, a real run's.
