@@ -56,6 +56,7 @@ const with_ = (variant, key, args, extra = {}) => ({ ...variant, key, argv: [...
 const ALL = [1, 4, 16]
 const pcList = [
   with_(v.net, 'net', [], { concurrency: quick ? [1, 4] : ALL }),
+  with_(v.httpOnce, 'httpOnce', [], { concurrency: quick ? [1, 4] : ALL }),
   ...(quick ? [] : ['modules', 'bundle', 'bundleCacheEager', 'bundleCache', 'snapshotEager', 'snapshotDirect', 'snapshotNoRehash', 'snapshotPruned', 'snapshotNoSparkplug'].map((key) => with_(v[key], key, ['--mode=per-connection'], { concurrency: [1] }))),
   with_(v.diceroll, 'diceroll', ['--mode=per-connection'], { concurrency: quick ? [1, 4] : ALL }),
   // Not at 16: sixteen Fastify starts from node_modules at once take over 10 s on a busy 2-core machine.

@@ -8,7 +8,7 @@ import { trackConnectionsWithoutListening } from '../src/internals.js'
 import { deferredLogger } from '../src/logger-forwarder.js'
 import { deferredServer } from '../src/snapshot/deferred-server.js'
 import { prebuild } from '../src/snapshot/prebuilt.js'
-import { requestIds, warmStartPath, warmUp } from '../src/snapshot/warm-up.js'
+import { requestIds, warmNodeInternals, warmStartPath, warmUp } from '../src/snapshot/warm-up.js'
 import { WARM_UP_PATHS } from '../src/warm-up-paths.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
@@ -110,4 +110,12 @@ t.test("warming main()'s start path reads nothing of this process and changes no
   const env = { ...process.env }
   t.doesNotThrow(() => warmStartPath())
   t.same(process.env, env)
+})
+
+t.test('warming the stream, timer and AbortSignal code leaves no handle, timer or listener for the snapshot', async (t) => {
+  const resources = process.getActiveResourcesInfo()
+  const listeners = process.eventNames().map((name) => [name, process.listenerCount(name)])
+  await warmNodeInternals()
+  t.same(process.getActiveResourcesInfo(), resources)
+  t.same(process.eventNames().map((name) => [name, process.listenerCount(name)]), listeners)
 })

@@ -33,7 +33,7 @@ function bars(f, results, y0) {
   const rows = [{ label: 'node -e 0 (process start)', p50: f.nodeMs, color: COLORS.floor }]
   for (const v of results.pcList) {
     const p = f.perConnection[v.key]
-    const color = v.key === 'diceroll' ? COLORS.diceroll : v.key === 'flask' ? COLORS.flask : v.key === 'net' ? COLORS.floor : COLORS.step
+    const color = v.key === 'diceroll' ? COLORS.diceroll : v.key === 'flask' ? COLORS.flask : v.key === 'net' || v.key === 'httpOnce' ? COLORS.floor : COLORS.step
     rows.push({ label: v.short ?? v.label, p50: p.p50, cpu: p.cpuMs, color })
   }
   const coldFirst = f.listenerCold.diceroll?.firstMs

@@ -28,7 +28,9 @@ export function writeReport(results, { outDir, command, name = 'benchmarks' }) {
   md.push('Every child gets a clean environment (only what systemd passes). Variants are interleaved', 'round by round; figures are medians over all samples, with the min–max of the per-round', 'medians in parentheses. Latency is connect → whole response on 127.0.0.1, measured by a raw-socket', 'client in the benchmark process. Warm throughput is measured by wrk in its own process, pinned to', 'core 1 with the server pinned to core 0, so the server and not the load generator is the limit.', 'CPU per request comes from the kernel\'s accounting of the processes (10 ms ticks, summed over', 'many requests); on a shared machine it is steadier than any throughput figure.', '')
 
   md.push('## Goals', '', `Issue #13's goals, on Node ${nodeOf(results).version}; each ratio is of two figures measured side by side in this run.`, '')
-  md.push(table(['goal', 'achieved', 'met'], f.goals.map((g) => [g.goal, goalX(g), goalMet(g)])), '')
+  const ratio = (value) => (Number.isNaN(value) ? '–' : x(value))
+  md.push(table(['goal', 'achieved', 'met', 'bare `node:http`, same ratio', 'stock Fastify 5 without a logger, same ratio'], f.goals.map((g) => [g.goal, goalX(g), goalMet(g), ratio(g.floor), ratio(g.peer)])), '')
+  md.push('The last two columns put each limit in context, from the same run: what a server that parses HTTP with node:http and does nothing else (no routing, no validation, no log line) reaches on the same ratio (per connection, one request per process: bench/servers/http-responder.cjs; for the listener, bench/servers/bare-http.cjs), and the lightest Fastify app, stock and without a logger. A limit below the first cannot be met by any server built on node:http, Fastify included.', '')
 
   md.push('## Per-connection (Accept=yes)', '')
   md.push('`systemd-socket-activate --accept --inetd`: one process per connection, the connection on stdin.', `Floor: \`node -e 0\` starts and exits in ${fmtWithRange(f.nodeMs, pc.nodeStart.roundMedians)} ms; its peak RSS is ${fmt(f.nodeRss)} MB.`, '')
@@ -91,7 +93,7 @@ function headline(f, node) {
   const peer = f.perConnection.fastify
   const cell = (value, unit, base) => (Number.isNaN(value) || value === undefined ? 'not measured' : `${unit === 'µs' ? us(value) : `${fmt(value, unit === 'req/s' ? 0 : 1)} ${unit}`}${base ? ` (${x(value / base)})` : ''}`)
   const rows = [
-    ['per-connection: one request, p50', cell(d.p50, 'ms', f.nodeMs), cell(peer?.p50, 'ms', f.nodeMs), `\`node -e 0\`: ${fmt(f.nodeMs)} ms`],
+    ['per-connection: one request, p50', cell(d.p50, 'ms', f.nodeMs), cell(peer?.p50, 'ms', f.nodeMs), `\`node -e 0\`: ${fmt(f.nodeMs)} ms${f.perConnection.httpOnce ? `; bare \`node:http\`: ${cell(f.perConnection.httpOnce.p50, 'ms', f.nodeMs)}` : ''}`],
     ['per-connection: peak RSS per instance', cell(d.rssMb, 'MB', f.nodeRss), cell(peer?.rssMb, 'MB', f.nodeRss), `\`node -e 0\`: ${fmt(f.nodeRss)} MB`],
     ['listener: cold first response', cell(f.listenerCold.diceroll.firstMs, 'ms', f.nodeMs), cell(f.listenerCold.fastify?.firstMs, 'ms', f.nodeMs), `\`node -e 0\`: ${fmt(f.nodeMs)} ms`],
     ...(f.listenerWarm.diceroll ? warmRows(f, cell) : [['listener: warm', 'not measured (no wrk)', '', '']]),
@@ -180,7 +182,7 @@ function summary(f, node) {
     `listener diceroll: cold first response ${fmt(f.listenerCold.diceroll.firstMs)} ms (${x(f.listenerCold.diceroll.firstMs / f.nodeMs)})`,
     ...(f.listenerWarm.diceroll ? [warmSummary(f.listenerWarm)] : []),
     ...peers.filter(([key]) => f.listenerCold[key]).map(([key, name]) => warmPeer(key, name)),
-    ...f.goals.map((g) => `goal ${Number.isNaN(g.value) ? 'n/a   ' : g.met ? 'met   ' : 'MISSED'} ${g.goal.replaceAll('`', '')}: ${goalX(g)}`),
+    ...f.goals.map((g) => `goal ${Number.isNaN(g.value) ? 'n/a   ' : g.met ? 'met   ' : 'MISSED'} ${g.goal.replaceAll('`', '')}: ${goalX(g)}${Number.isNaN(g.floor) ? '' : ` (bare node:http ${x(g.floor)})`}`),
   ]
   return lines.join('\n')
 }

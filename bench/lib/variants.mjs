@@ -18,6 +18,7 @@ export function variants(root, work, { proxyPort }) {
     // Process start alone: the floor every Node variant pays.
     nodeStart: { label: '`node -e 0`', argv: [node, '-e', '0'] },
     net: { short: 'bare node:net responder', label: 'bare `node:net` responder', argv: [node, join(servers, 'net-responder.cjs')] },
+    httpOnce: { short: 'bare node:http, one request', label: 'bare `node:http`, one request per process', argv: [node, join(servers, 'http-responder.cjs')] },
     http: { label: 'bare `node:http` server', argv: [node, join(servers, 'bare-http.cjs')] },
     modules: { short: 'diceroll, plain modules', label: 'diceroll, plain modules (`node dist/main.js`)', argv: [node, join(dist, 'main.js')], step: 'Fastify from node_modules (tsc output)' },
     bundle: { short: 'bundle', label: 'diceroll, bundle', argv: [node, join(work, 'bundle/launch.cjs')], step: 'esbuild single-file bundle (minified)' },

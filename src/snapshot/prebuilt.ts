@@ -5,7 +5,7 @@
 import { createApp, fastifyOptions, type AppOptions, type Prebuilt } from '../app.js'
 import { deferredLogger } from '../logger-forwarder.js'
 import { deferredServer } from './deferred-server.js'
-import { requestIds, warmStartPath, warmUp } from './warm-up.js'
+import { requestIds, warmNodeInternals, warmStartPath, warmUp } from './warm-up.js'
 
 export async function prebuild(): Promise<Prebuilt> {
   const late: AppOptions = {}
@@ -22,6 +22,7 @@ export async function prebuild(): Promise<Prebuilt> {
   await app.ready()
   await warmUp(server.handler(), late, ids)
   warmStartPath()
+  await warmNodeInternals()
   let taken = false
   return {
     take(options) {
