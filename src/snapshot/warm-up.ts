@@ -61,9 +61,10 @@ export function warmStartPath(): void {
  * The Node code every connection runs that the warm-up requests do not: a net.Socket is a Duplex
  * (read, push, write, cork, end, destroy), and a connection arms timers and an AbortSignal. The
  * modules are in the snapshot, but a function is compiled on its first call, so without this
- * every instance compiled ~90 of their functions again. Per-connection p50 −0.9 ms, cold
- * listener −1.6 ms (docs/benchmarks.md, levers). Twice: a second stream and timer take the
- * paths of state that already exists. Nothing is left: no handle, timer or listener.
+ * every instance compiled some 45 of their functions again (`--log-function-events`: 243 → 198
+ * functions compiled per start). On Node 20, per-connection p50 −0.8 ms and cold listener
+ * −1.0 ms; no change on Node 26 (docs/benchmarks.md, levers). Twice: a second stream and timer
+ * take the paths of state that already exists. Nothing is left: no handle, timer or listener.
  */
 export async function warmNodeInternals(): Promise<void> {
   const nothing = (): void => {}
