@@ -63,8 +63,9 @@ export function warmStartPath(): void {
  * modules are in the snapshot, but a function is compiled on its first call, so without this
  * every instance compiled some 45 of their functions again (`--log-function-events`: 243 → 198
  * functions compiled per start). On Node 20, per-connection p50 −0.8 ms and cold listener
- * −1.0 ms; none on Node 26, whose starts compile none of them (docs/benchmarks.md, levers). Twice: a second stream and timer
- * take the paths of state that already exists. Nothing is left: no handle, timer or listener.
+ * −1.0 ms; nothing on Node 26, whose starts compile none of them (docs/benchmarks.md, levers).
+ * Twice: a second stream and timer take the paths of state that already exists. Nothing is
+ * left: no handle, timer or listener.
  */
 export async function warmNodeInternals(): Promise<void> {
   const nothing = (): void => {}
