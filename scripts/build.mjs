@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'no
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
-import { lazyBuiltins, lazyModules, noDepd, sideBundleSource } from './esbuild-plugins.mjs'
+import { lazyBuiltins, lazyModules, noDepd, releaseModuleWrappers, sideBundleSource } from './esbuild-plugins.mjs'
 import { LOADER_SOURCE } from './launchers.mjs'
 import { makeSnapshotAndLauncher } from './snapshot.mjs'
 
@@ -93,6 +93,10 @@ if (!flags.has('--no-snapshot')) {
     outfile: join(out, 'snapshot-entry.cjs'),
     plugins: [...(flags.has('--no-lazy') ? [] : [lazyModules([...LAZY, ...BUILD_ONLY], {}, 'snapshot-lazy.cjs', BUILD_ONLY)]), ...snapshotPlugins],
   })
+  const entry = join(out, 'snapshot-entry.cjs')
+  const { source, released } = releaseModuleWrappers(readFileSync(entry, 'utf8'))
+  if (released) writeFileSync(entry, source)
+  else step('the module bodies stay in the snapshot: esbuild wrote a CommonJS wrapper releaseModuleWrappers() does not know (scripts/esbuild-plugins.mjs)')
   if (!flags.has('--no-lazy')) {
     await build({ ...common, plugins: [], stdin: { contents: sideBundleSource([...LAZY, ...BUILD_ONLY], SIDE_PATHS), resolveDir: root, loader: 'js' }, outfile: join(out, 'snapshot-lazy.cjs') })
   }
