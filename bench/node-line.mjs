@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { listenerCold, listenerWarm, perConnection } from './lib/measure.mjs'
 import { median } from './lib/stats.mjs'
-import { PER_CONNECTION_FLAGS } from '../scripts/launchers.mjs'
+import { LISTENER_FLAGS, PER_CONNECTION_FLAGS } from '../scripts/launchers.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const dist = join(root, 'dist')
@@ -22,7 +22,7 @@ mkdirSync(logDir, { recursive: true })
 const progress = (line) => process.stderr.write(`${line}\n`)
 
 const launch = join(dist, 'launch.cjs')
-const snapshotListener = [node, '--snapshot-blob', join(dist, 'diceroll.blob'), launch]
+const snapshotListener = [node, ...LISTENER_FLAGS, '--snapshot-blob', join(dist, 'diceroll.blob'), launch]
 const pc = await perConnection({
   list: [
     { key: 'snapshot', argv: [node, ...PER_CONNECTION_FLAGS, '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), launch, '--mode=per-connection'], concurrency: [1] },

@@ -10,7 +10,7 @@
 // Each optional step that fails leaves the step before it working, and says so.
 // --no-snapshot / --no-code-cache skip those steps; --no-lazy loads every module at start;
 // --no-prune leaves the code cache of every builtin in the blobs (scripts/prune-code-cache.mjs);
-// --sparkplug leaves V8's baseline compiler on for per-connection instances (PER_CONNECTION_FLAGS);
+// --sparkplug leaves V8's baseline compiler on in both blobs (LISTENER_FLAGS, PER_CONNECTION_FLAGS);
 // --out=DIR writes there instead of dist/ (the benchmark builds its step variants that way).
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'

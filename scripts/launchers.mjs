@@ -67,15 +67,23 @@ export function listenerStartFor(version) {
 const launcherDir = 'case $0 in */*) dir=${0%/*} ;; *) dir=. ;; esac'
 
 /**
- * The V8 flags of dist/diceroll-per-connection.blob, which it must run with (a blob only starts
- * with the flags it was built with). Each instance serves one request and exits:
- * --no-rehash-snapshot keeps the hash seed drawn at build time (docs/benchmarks.md, step 7), and
- * --no-sparkplug leaves V8's baseline compiler off, which otherwise compiles every function that
- * has run a few times, on a worker thread, for code this process will run a few times more.
+ * The V8 flags of dist/diceroll.blob (listener and standalone), which it must run with (a blob
+ * only starts with the flags it was built with): --no-sparkplug leaves V8's baseline compiler
+ * off, which otherwise compiles every function that has run a few times, on a worker thread. A
+ * cold start answers 0.4–1.8 ms sooner, and a warm request costs no more instructions (fewer on
+ * Node 20): the optimising compilers still take the hot path (docs/benchmarks.md, levers).
  */
-export const PER_CONNECTION_FLAGS = ['--no-rehash-snapshot', '--no-sparkplug']
+export const LISTENER_FLAGS = ['--no-sparkplug']
 
-export function LAUNCHER_SOURCE({ node, check, dir, listenerStart = 'snapshot', perConnectionFlags = PER_CONNECTION_FLAGS }) {
+/**
+ * The V8 flags of dist/diceroll-per-connection.blob. Each instance serves one request and exits:
+ * --no-rehash-snapshot keeps the hash seed drawn at build time (docs/benchmarks.md, step 7), and
+ * no baseline compiler, as for the listener (a process that runs its code a few times more has
+ * even less use for it).
+ */
+export const PER_CONNECTION_FLAGS = ['--no-rehash-snapshot', ...LISTENER_FLAGS]
+
+export function LAUNCHER_SOURCE({ node, check, dir, listenerStart = 'snapshot', listenerFlags = LISTENER_FLAGS, perConnectionFlags = PER_CONNECTION_FLAGS }) {
   const same = {
     link: '[ "$node" -ef "$dir/.node" ]',
     stat: 'read -r stamp < "$dir/.node" && [ "$(stat -L -c %d:%i:%s:%Y "$node")" = "$stamp" ]',
@@ -99,7 +107,7 @@ fi
 node=${shellQuote(node)}
 ${dir === undefined ? launcherDir : `dir=${shellQuote(dir)}`}
 blob=diceroll.blob
-v8flags=
+v8flags=${shellQuote(listenerFlags.join(' '))}
 long=
 for arg; do
   if [ "$arg" = --mode=per-connection ] && [ -r "$dir/diceroll-per-connection.blob" ]; then

@@ -5,21 +5,22 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, linkSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { LAUNCHER_SOURCE, listenerStartFor, PER_CONNECTION_FLAGS } from './launchers.mjs'
+import { LAUNCHER_SOURCE, LISTENER_FLAGS, listenerStartFor, PER_CONNECTION_FLAGS } from './launchers.mjs'
 import { pruneCodeCache } from './prune-code-cache.mjs'
 
 const cleanEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/' }
 
 /**
  * The two blobs: the same heap, but per-connection instances (one bounded request each) run
- * with PER_CONNECTION_FLAGS (launchers.mjs): no rehashing of the heap at start, no baseline
- * compiler. A blob only runs with the V8 flags it was built with. `sparkplug` (the bench's steps)
- * leaves the baseline compiler on.
+ * with PER_CONNECTION_FLAGS (launchers.mjs), which do not rehash the heap at start; both leave
+ * V8's baseline compiler off (LISTENER_FLAGS). A blob only runs with the V8 flags it was built
+ * with. `sparkplug` (the bench's steps) leaves the baseline compiler on.
  */
 export function blobs({ sparkplug = false } = {}) {
+  const flags = (list) => list.filter((flag) => !sparkplug || flag !== '--no-sparkplug')
   return [
-    { file: 'diceroll.blob', flags: [] },
-    { file: 'diceroll-per-connection.blob', flags: PER_CONNECTION_FLAGS.filter((flag) => !sparkplug || flag !== '--no-sparkplug') },
+    { file: 'diceroll.blob', flags: flags(LISTENER_FLAGS) },
+    { file: 'diceroll-per-connection.blob', flags: flags(PER_CONNECTION_FLAGS) },
   ]
 }
 
@@ -73,7 +74,7 @@ export function makeSnapshotAndLauncher({ out, node, skip = false, prune = true,
   // Without a snapshot every start is the bundle's, and a node that made none may not even run.
   const version = snapshot ? execFileSync(node, ['--version'], { env: cleanEnv, encoding: 'utf8' }).trim() : ''
   const listenerStart = snapshot ? listenerStartFor(version) : 'snapshot'
-  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check, dir: launcherDir, listenerStart, perConnectionFlags: list[1].flags }), { mode: 0o755 })
+  writeFileSync(join(out, 'diceroll'), LAUNCHER_SOURCE({ node, check, dir: launcherDir, listenerStart, listenerFlags: list[0].flags, perConnectionFlags: list[1].flags }), { mode: 0o755 })
   chmodSync(join(out, 'diceroll'), 0o755)
   const long = snapshot && listenerStart === 'bundle' ? `, listener and standalone from launch.cjs (Node ${version}: docs/benchmarks.md)` : ''
   log(`launcher ${join(out, 'diceroll')}: ${snapshot ? 'startup snapshot' : 'launch.cjs (no snapshot)'}${long} with ${node}`)

@@ -20,12 +20,12 @@ function launcherDir(blobs: string[], listenerStart = 'snapshot'): { dir: string
   return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim() }
 }
 
-t.test('--mode=per-connection starts from the blob that is not rehashed; every other mode from the rehashed one', async (t) => {
+t.test('--mode=per-connection starts from the blob that is not rehashed; every other mode from the rehashed one; neither with the baseline compiler', async (t) => {
   const { dir, run } = launcherDir(['diceroll.blob', 'diceroll-per-connection.blob'])
   t.equal(run('--mode=per-connection', '--log-level=debug'), `|--no-rehash-snapshot --no-sparkplug --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --mode=per-connection --log-level=debug`)
   t.equal(run('--log-level=debug', '--mode=per-connection'), `|--no-rehash-snapshot --no-sparkplug --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --log-level=debug --mode=per-connection`)
   for (const args of [['--mode=listener'], ['--mode=standalone', '--port=5000'], [], ['--mode=auto'], ['per-connection']]) {
-    t.equal(run(...args), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs ${args.join(' ')}`.trimEnd(), args.join(' ') || '(no arguments)')
+    t.equal(run(...args), `|--no-sparkplug --snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs ${args.join(' ')}`.trimEnd(), args.join(' ') || '(no arguments)')
   }
 })
 
@@ -34,7 +34,7 @@ t.test("where the line's long-lived start is the bundle, --mode=listener and --m
   t.equal(run('--mode=listener', '--idle-timeout=60'), `|${dir}/launch.cjs --mode=listener --idle-timeout=60`, 'no note: a choice, not a fallback')
   t.equal(run('--port=5000', '--mode=standalone'), `|${dir}/launch.cjs --port=5000 --mode=standalone`)
   t.equal(run('--mode=per-connection'), `|--no-rehash-snapshot --no-sparkplug --snapshot-blob ${dir}/diceroll-per-connection.blob ${dir}/launch.cjs --mode=per-connection`)
-  t.equal(run('--mode=auto'), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs --mode=auto`)
+  t.equal(run('--mode=auto'), `|--no-sparkplug --snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs --mode=auto`)
 })
 
 t.test('the long-lived start per Node line', async (t) => {
@@ -42,9 +42,9 @@ t.test('the long-lived start per Node line', async (t) => {
   t.same(starts, ['snapshot', 'bundle', 'snapshot', 'snapshot', 'snapshot', 'snapshot'])
 })
 
-t.test('without the per-connection blob, per-connection starts from the rehashed one', async (t) => {
+t.test('without the per-connection blob, per-connection starts from the rehashed one, with its flags', async (t) => {
   const { dir, run } = launcherDir(['diceroll.blob'])
-  t.equal(run('--mode=per-connection'), `|--snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs --mode=per-connection`)
+  t.equal(run('--mode=per-connection'), `|--no-sparkplug --snapshot-blob ${dir}/diceroll.blob ${dir}/launch.cjs --mode=per-connection`)
 })
 
 t.test('without a blob, or with a blob from another node, it runs launch.cjs and says why', async (t) => {

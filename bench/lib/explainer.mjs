@@ -172,7 +172,7 @@ What it costs on 22: a cold listener start from the bundle is ~40 ms slower (pai
 start; with \`--idle-timeout\` once per idle period), against ~14 µs more CPU on every request for
 the life of the process. A deployment that restarts its listener for every few requests can still
 run the snapshot on 22 with a drop-in:
-\`ExecStart=/usr/bin/node --snapshot-blob PREFIX/current/dist/diceroll.blob PREFIX/current/dist/launch.cjs --mode=listener ...\`.
+\`ExecStart=/usr/bin/node --no-sparkplug --snapshot-blob PREFIX/current/dist/diceroll.blob PREFIX/current/dist/launch.cjs --mode=listener ...\`.
 Measured with \`node scripts/node-line.mjs <line> -- sh -c 'npm run build && node bench/node-line.mjs'\`
 (5 interleaved rounds, \`NODE_EXTRA_CA_CERTS\` unset), two runs per line on a quiet 2-core machine
 (Intel Xeon; \`node -e 0\` here takes ~40 ms in the harness); the first run of each:
