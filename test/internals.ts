@@ -6,7 +6,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net'
 import { fastify, type FastifyServerOptions } from 'fastify'
 import { pino } from 'pino'
 import t from 'tap'
-import { allowHalfOpenRequests, fastifyHttpServer, isPinoLogger, lastRequest, socketFd, trackConnectionsWithoutListening, unconsumeParser, writePinoLine } from '../src/internals.js'
+import { allowHalfOpenRequests, fastifyHttpServer, isPinoLogger, keepPeerAddress, lastRequest, socketFd, trackConnectionsWithoutListening, unconsumeParser, writePinoLine } from '../src/internals.js'
 
 /** An http.Server that never listens, fed by a net.Server the way src/http/accept.ts does. */
 async function fedServer(t: { teardown(fn: () => void): void }, handler: (request: IncomingMessage, response: ServerResponse) => void, prepare: (server: http.Server) => void): Promise<number> {
@@ -174,4 +174,23 @@ t.test("Fastify's getServerInstance(): the server we make is the one Fastify mak
   t.equal(ours.timeout, 2345)
   t.equal(ours.maxRequestsPerSocket, 7)
   t.equal(fastifyHttpServer({ maxRequestsPerSocket: 0 }, ok).maxRequestsPerSocket, http.createServer().maxRequestsPerSocket, 'zero keeps Node\'s default, as in Fastify')
+})
+
+t.test("net.Socket's cached peer address: read once, still known after the socket is destroyed", async (t) => {
+  const acceptor = createServer()
+  t.teardown(() => acceptor.close())
+  await new Promise<void>((done) => acceptor.listen(0, '127.0.0.1', done))
+  const port = (acceptor.address() as { port: number }).port
+  const peerAfterDestroy = async (keep: boolean): Promise<string | undefined> => {
+    const accepted = new Promise<Socket>((done) => acceptor.once('connection', done))
+    const client = connect(port, '127.0.0.1')
+    client.on('error', () => {})
+    const socket = await accepted
+    if (keep) keepPeerAddress(socket)
+    socket.destroy()
+    client.destroy()
+    return socket.remoteAddress
+  }
+  t.equal(await peerAfterDestroy(false), undefined, 'unread, a destroyed socket knows no peer (else the internal is no longer needed)')
+  t.equal(await peerAfterDestroy(true), '127.0.0.1', 'read by keepPeerAddress as it arrived: still known')
 })

@@ -3,9 +3,8 @@
 // HTTP timeouts and one view of the open connections.
 import { createServer, type Server, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { allowHalfOpenRequests, trackConnectionsWithoutListening } from '../internals.js'
+import { allowHalfOpenRequests, keepPeerAddress, trackConnectionsWithoutListening } from '../internals.js'
 import { lingerOnClose } from './lingering-close.js'
-import { rememberPeerAddress } from './request-log.js'
 
 export function createAcceptor(app: FastifyInstance): Server {
   // allowHalfOpen as http.Server itself would: a client that half-closes after its request still
@@ -18,7 +17,7 @@ export function createAcceptor(app: FastifyInstance): Server {
 /** One connection onto the app, accepted here or taken from systemd's fd store alike. */
 export function serveSocket(app: FastifyInstance, socket: Socket): void {
   lingerOnClose(socket)
-  rememberPeerAddress(socket)
+  keepPeerAddress(socket)
   app.server.emit('connection', socket)
 }
 

@@ -11,18 +11,7 @@ import { isPinoLogger, writePinoLine } from '../internals.js'
 
 const REQUEST_MSG = 'request'
 
-/**
- * Reads the peer address of a connection as it arrives. A client that resets its connection
- * right after the answer can leave the socket closed before the request line is written, and a
- * closed socket no longer knows its peer (the line said "unix" for a TCP client). Once read,
- * net.Socket keeps it (`_getpeername` caches the handle's answer, on Node 20 to 26), so this
- * read is all it takes: a WeakMap of our own cost every short connection ~1.7k instructions.
- */
-export function rememberPeerAddress(socket: Socket): void {
-  void socket.remoteAddress
-}
-
-/** The peer address of a connection for log lines: "unix" for a unix socket. */
+/** The peer address of a connection for log lines (kept by keepPeerAddress): "unix" for a unix socket. */
 export function socketPeerAddress(socket: Socket): string {
   return socket.remoteAddress ?? 'unix'
 }

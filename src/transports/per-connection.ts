@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import { markClientErrorLogged } from '../http/client-error.js'
 import { activationError, EXIT, type DicerollError, type ExitCode } from '../errors.js'
 import { LINGER_MS, lingerOnClose } from '../http/lingering-close.js'
-import { rememberPeerAddress } from '../http/request-log.js'
+import { keepPeerAddress } from '../internals.js'
 import { prepareHttpServer } from '../http/accept.js'
 import { classifyFd } from '../systemd/fd-kind.js'
 import { notAConnection, type PerConnectionPlan, type Probe } from '../systemd/mode.js'
@@ -37,7 +37,7 @@ export function serveConnection(app: FastifyInstance, plan: PerConnectionPlan, d
     socket.destroy()
     return Promise.reject(problem)
   }
-  rememberPeerAddress(socket)
+  keepPeerAddress(socket)
   return new Promise((resolve) => {
     let cutoffAt = Date.now() + deadlineMs
     // Drain what the client still sends after its answer (a body we did not read, pipelined
