@@ -26,10 +26,13 @@ export function models(pc, li) {
   }
 }
 
-/** Request rates (per second) on a log grid, 1 per day … 100 per second. */
+/** The highest request rate (per second) the model looks at. */
+export const TOP_RATE = 100
+
+/** Request rates (per second) on a log grid, 1 per day … TOP_RATE. */
 export function rateGrid(points = 200) {
   const low = Math.log10(1 / DAY)
-  const high = 2
+  const high = Math.log10(TOP_RATE)
   return Array.from({ length: points }, (_, i) => 10 ** (low + ((high - low) * i) / (points - 1)))
 }
 

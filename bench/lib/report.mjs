@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
 import { join } from 'node:path'
-import { crossovers, DAY, describeRate, IDLE_S, models, SAMPLE_RATES } from './cost.mjs'
+import { crossovers, DAY, describeRate, IDLE_S, models, SAMPLE_RATES, TOP_RATE } from './cost.mjs'
 import { HOW_IT_WORKS } from './explainer.mjs'
 import { LEVERS } from './levers.mjs'
 import { costInputs, figures } from './figures.mjs'
@@ -127,11 +127,9 @@ function costSection(f) {
       rows.push([`${name} ${label}`, ...SAMPLE_RATES.map(({ r }) => `${fmt(model(r).cpu, 1)} CPU-s · ${fmtMbs(model(r).mem)}`)])
     }
     out.push(`### ${name}`, '', table(['model', ...SAMPLE_RATES.map((s) => s.label)], rows), '')
-    const memAlways = crossovers(m.perConnection, m.alwaysOn, 'mem')[0]
-    const memIdle = crossovers(m.perConnection, m.idleExit, 'mem')[0]
     const cpuIdle = crossovers(m.perConnection, m.idleExit, 'cpu')[0]
     const capacity = (2 * 1000) / inputs.pc.cpuMs
-    out.push(`- Memory: per-connection uses less than an always-on listener below **${describeRate(memAlways)}**` + (memIdle ? `, and less than an idle-exit listener below **${describeRate(memIdle)}**.` : '.'))
+    out.push(memorySentence(m))
     out.push(`- CPU: per-connection pays ${fmt(inputs.pc.cpuMs)} ms per request against ${fmt(inputs.li.cpuMs, 3)} ms warm` + (cpuIdle ? `; it costs more CPU than an idle-exit listener above **${describeRate(cpuIdle)}**.` : '.'))
     out.push(`- Capacity: per-connection saturates 2 cores near ${fmt(capacity, 0)} requests/s.`)
     const idleSaving = (r) => m.alwaysOn(r).mem - m.idleExit(r).mem
@@ -140,6 +138,21 @@ function costSection(f) {
     out.push(`- So: per-connection holds memory only while a request runs and, up to about 1 request a minute, costs about the CPU an idle-exit listener spends on its cold starts. At 1/s it keeps ${fmt(core(1), 1)}% of a core busy (${fmt(core(10), 0)}% at 10/s) where a warm listener needs ${fmt((100 * m.alwaysOn(1).cpu) / DAY, 2)}%; and every request waits for a start (${fmt(inputs.pc.latencyMs, 0)} ms instead of well under 1 ms). For steady traffic, or where latency counts, run the listener, with an idle exit when the traffic has long gaps.`, '')
   }
   return out.join('\n')
+}
+
+// No crossover means one model uses less memory at every rate the grid holds (cost.mjs, up to
+// TOP_RATE): printing the missing rate read "below NaN/day".
+function memorySentence(m) {
+  const [memAlways] = crossovers(m.perConnection, m.alwaysOn, 'mem')
+  const [memIdle] = crossovers(m.perConnection, m.idleExit, 'mem')
+  const everywhere = `at every rate up to ${describeRate(TOP_RATE)} (the top of the model)`
+  const lessThan = (other, rate) => rate !== undefined
+    ? `below **${describeRate(rate)}**`
+    : m.perConnection(TOP_RATE).mem < other(TOP_RATE).mem ? everywhere : 'at no rate'
+  const always = lessThan(m.alwaysOn, memAlways)
+  const idle = lessThan(m.idleExit, memIdle)
+  if (always === idle && memAlways === undefined) return `- Memory: per-connection uses less than a listener, always on or with an idle exit, ${always}.`
+  return `- Memory: per-connection uses less than an always-on listener ${always}, and less than an idle-exit listener ${idle}.`
 }
 
 function warmSummary({ diceroll: d, http: h }) {
