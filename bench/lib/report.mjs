@@ -7,9 +7,9 @@ import { crossovers, DAY, describeRate, IDLE_S, models, SAMPLE_RATES, TOP_RATE }
 import { HOW_IT_WORKS } from './explainer.mjs'
 import { LEVERS } from './levers.mjs'
 import { costInputs, figures } from './figures.mjs'
-import { fmt, fmtRange, fmtWithRange } from './stats.mjs'
+import { journalSection } from './journal.mjs'
+import { fmt, fmtRange, fmtWithRange, table } from './stats.mjs'
 
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
 const x = (value) => `${fmt(value, 2)}×`
 /** A goal's ratio, with a third decimal where two would round it onto its limit. */
 const goalX = (g) => (Number.isNaN(g.value) ? '–' : Number(g.value.toFixed(2)) === g.limit ? `${fmt(g.value, 3)}×` : x(g.value))
@@ -73,6 +73,7 @@ export function writeReport(results, { outDir, command, name = 'benchmarks' }) {
       return [w.label + (w.keepAlive ? '' : ' (closes every connection)'), fmt(w.p50, 2), fmt(w.p99, 2), w.keepAlive ? fmtRange(warm[v.key].keepAliveRps, 0) : '–', w.keepAlive ? cpu(w.keepAliveCpuMs, http.keepAliveCpuMs) : '–', fmtRange(warm[v.key].newConnRps, 0), cpu(w.newConnCpuMs, http.newConnCpuMs), fmt(w.rss), fmt(w.peakRss)]
     })), '')
   }
+  md.push(...journalSection())
 
   md.push(costSection(f), '')
   if (!results.packages.flask) md.push('> The Flask rows are skipped: python3-flask is not installed and could not be installed.', '')

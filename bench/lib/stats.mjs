@@ -35,3 +35,6 @@ export function rotate(list, n) {
   const k = n % list.length
   return [...list.slice(k), ...list.slice(0, k)]
 }
+
+/** A markdown table: the first column left-aligned, the others right-aligned. */
+export const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')

@@ -31,7 +31,7 @@ export function buildPayload(dir: string, guest: Guest): string {
   if (guest.hostNode) fs.copyFileSync(node, path.join(root, 'bin/node'))
   fs.cpSync(fs.realpathSync(path.join(path.dirname(node), '../lib/node_modules/npm')), path.join(root, 'lib/node_modules/npm'), { recursive: true })
   fs.symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', path.join(root, 'bin/npm'))
-  const project = ['package.json', 'package-lock.json', 'dist', 'units', 'scripts', 'docs', 'test/e2e/guest', ...nativeAddons(REPO), ...productionModules(REPO)]
+  const project = ['package.json', 'package-lock.json', 'dist', 'units', 'scripts', 'docs', 'test/e2e/guest', 'bench/servers/bare-http.cjs', ...nativeAddons(REPO), ...productionModules(REPO)]
   for (const rel of project.filter((f) => fs.existsSync(path.join(REPO, f)))) {
     const nested = path.join(REPO, rel, 'node_modules')
     fs.cpSync(path.join(REPO, rel), path.join(root, 'src/diceroll', rel), { recursive: true, filter: (p) => p !== nested })

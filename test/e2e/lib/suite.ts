@@ -4,6 +4,7 @@
 // results in .cache/e2e-results-GUEST.json and .cache/e2e/GUEST/summary.md.
 import path from 'node:path'
 import t from 'tap'
+import { journalCost } from '../checks/journal-cost.js'
 import { models, socketsAndUninstall } from '../checks/models.js'
 import { observability } from '../checks/observability.js'
 import { operations } from '../checks/operations.js'
@@ -36,6 +37,7 @@ export async function runSuite(guest: Guest): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => process.exit(1))
   models(ctx)
   observability(ctx)
+  journalCost(ctx)
   operations(ctx)
   socketsAndUninstall(ctx)
 }
