@@ -57,7 +57,7 @@ const ALL = [1, 4, 16]
 const pcList = [
   with_(v.net, 'net', [], { concurrency: quick ? [1, 4] : ALL }),
   with_(v.httpOnce, 'httpOnce', [], { concurrency: quick ? [1, 4] : ALL }),
-  ...(quick ? [] : ['modules', 'bundle', 'bundleCacheEager', 'bundleCache', 'snapshotEager', 'snapshotDirect', 'snapshotNoRehash', 'snapshotPruned', 'snapshotNoSparkplug'].map((key) => with_(v[key], key, ['--mode=per-connection'], { concurrency: [1] }))),
+  ...(quick ? [] : ['modules', 'bundle', 'bundleCacheEager', 'bundleCache', 'snapshotEager', 'snapshotDirect', 'snapshotNoRehash', 'snapshotPruned', 'snapshotNoSparkplug', 'snapshotTunables'].map((key) => with_(v[key], key, ['--mode=per-connection'], { concurrency: [1] }))),
   with_(v.diceroll, 'diceroll', ['--mode=per-connection'], { concurrency: quick ? [1, 4] : ALL }),
   // Not at 16: sixteen Fastify starts from node_modules at once take over 10 s on a busy 2-core machine.
   with_(v.fastify, 'fastify', ['per-connection'], { concurrency: [1, 4] }),
@@ -95,7 +95,7 @@ const rss = { nodeStart: [] }
 if (!packages.time) progress('no /usr/bin/time (Debian package "time"): peak RSS per instance is not measured')
 for (let i = 0; packages.time && i < plan.rssSamples; i++) {
   rss.nodeStart.push(await peakRssOfCommand(v.nodeStart.argv))
-  for (const variant of pcList) (rss[variant.key] ??= []).push(await peakRssMb(variant.argv, { inetd: variant.inetd ?? true }))
+  for (const variant of pcList) (rss[variant.key] ??= []).push(await peakRssMb(variant.argv, { inetd: variant.inetd ?? true, env: variant.env }))
 }
 if (packages.time) progress(`peak RSS per instance, ${plan.rssSamples} sample${plan.rssSamples > 1 ? 's' : ''} each`)
 

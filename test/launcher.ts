@@ -7,17 +7,24 @@ import { join } from 'node:path'
 import t from 'tap'
 import { withScripts } from './fixtures/scripts.js'
 
-function launcherDir(blobs: string[], listenerStart = 'snapshot'): { dir: string; run: (...args: string[]) => string } {
+function launcherDir(blobs: string[], listenerStart = 'snapshot', env: Record<string, string> = {}): { dir: string; run: (...args: string[]) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'diceroll-launcher-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const node = join(dir, 'fake-node')
-  writeFileSync(node, '#!/bin/sh\necho "$DICEROLL_START_NOTE|$*"\n', { mode: 0o755 })
+  // stderr: the GLIBC_TUNABLES it was given ("(unset)" for none), a shell expansion, not a template.
+  // eslint-disable-next-line no-template-curly-in-string
+  writeFileSync(node, '#!/bin/sh\necho "$DICEROLL_START_NOTE|$*"\necho "${GLIBC_TUNABLES-(unset)}" >&2\n', { mode: 0o755 })
   linkSync(node, join(dir, '.node'))
   for (const blob of blobs) writeFileSync(join(dir, blob), '')
   const source = withScripts('const { LAUNCHER_SOURCE } = await import(scripts + \'launchers.mjs\'); process.stdout.write(LAUNCHER_SOURCE(args))', { node, check: 'link', listenerStart })
   writeFileSync(join(dir, 'diceroll'), source)
   chmodSync(join(dir, 'diceroll'), 0o755)
-  return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim() }
+  return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } }).stdout.trim() }
+}
+
+/** What GLIBC_TUNABLES the launcher in `dir` hands node for `args`, with `env` around it. */
+function tunablesFor(dir: string, env: Record<string, string>, ...args: string[]): string {
+  return spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } }).stderr.trim()
 }
 
 t.test('--mode=per-connection starts from the blob that is not rehashed; every other mode from the rehashed one; neither with the baseline compiler', async (t) => {
@@ -54,4 +61,19 @@ t.test('without a blob, or with a blob from another node, it runs launch.cjs and
   rmSync(join(dir, '.node'))
   writeFileSync(join(dir, '.node'), 'another node')
   t.match(run('--mode=per-connection'), new RegExp(`^startup snapshot not used: .*\\|${dir}/launch.cjs --mode=per-connection$`))
+})
+
+t.test("a start from a blob gets glibc's malloc tunables, unless GLIBC_TUNABLES is set; a start from launch.cjs none", async (t) => {
+  const { MALLOC_TUNABLES } = JSON.parse(withScripts('const { MALLOC_TUNABLES } = await import(scripts + \'launchers.mjs\'); process.stdout.write(JSON.stringify({ MALLOC_TUNABLES }))', {})) as { MALLOC_TUNABLES: string }
+  t.equal(MALLOC_TUNABLES, 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432')
+  const { dir } = launcherDir(['diceroll.blob', 'diceroll-per-connection.blob'])
+  for (const mode of ['--mode=per-connection', '--mode=listener', '--mode=standalone']) {
+    t.equal(tunablesFor(dir, {}, mode), MALLOC_TUNABLES, `${mode}: set`)
+    t.equal(tunablesFor(dir, { GLIBC_TUNABLES: '' }, mode), '', `${mode}: set empty by the unit, left empty`)
+    t.equal(tunablesFor(dir, { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' }, mode), 'glibc.malloc.arena_max=2', `${mode}: the unit's own, left as they are`)
+  }
+  const bundle = launcherDir(['diceroll.blob', 'diceroll-per-connection.blob'], 'bundle')
+  t.equal(tunablesFor(bundle.dir, {}, '--mode=listener'), '(unset)', 'the bundle start on a line that chose it: none (not measured there)')
+  const stale = launcherDir([])
+  t.equal(tunablesFor(stale.dir, {}, '--mode=per-connection'), '(unset)', 'no blob: none')
 })

@@ -10,15 +10,15 @@ import { requestOnce } from './client.mjs'
 
 export const TIME = '/usr/bin/time'
 
-/** Peak RSS in MB of one instance serving one request (on stdin, or `inetd: false` as fd 3). */
-export async function peakRssMb(argv, { inetd = true } = {}) {
+/** Peak RSS in MB of one instance serving one request (on stdin, or `inetd: false` as fd 3), with `env` besides a service's. */
+export async function peakRssMb(argv, { inetd = true, env = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'diceroll-bench-'))
   const server = createServer({ pauseOnConnect: true })
   await new Promise((done) => server.listen({ host: '127.0.0.1', port: 0 }, done))
   try {
     const exited = new Promise((resolve, reject) => {
       server.once('connection', (socket) => {
-        const child = spawn(TIME, ['-f', '%M', '-o', join(dir, 'time'), ...argv], { env: cleanEnv(), stdio: inetd ? [socket, 'ignore', 'ignore'] : ['ignore', 'ignore', 'ignore', socket] })
+        const child = spawn(TIME, ['-f', '%M', '-o', join(dir, 'time'), ...argv], { env: cleanEnv(env), stdio: inetd ? [socket, 'ignore', 'ignore'] : ['ignore', 'ignore', 'ignore', socket] })
         socket.destroy() // the child has its own copy of the connection
         child.once('error', reject)
         child.once('exit', resolve)

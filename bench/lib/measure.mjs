@@ -46,7 +46,7 @@ export async function perConnection({ list, nodeStart, rounds, counts, logDir, p
   const results = { nodeStart: { latencies: [], roundMedians: [] } }
   const running = []
   for (const variant of list) {
-    const act = await activate(variant.argv, { accept: true, inetd: variant.inetd ?? true, log: join(logDir, `per-connection-${variant.key}.log`) })
+    const act = await activate(variant.argv, { accept: true, inetd: variant.inetd ?? true, env: variant.env, log: join(logDir, `per-connection-${variant.key}.log`) })
     running.push({ variant, act })
     results[variant.key] = {}
     for (const c of variant.concurrency) results[variant.key][c] = { latencies: [], roundMedians: [], rps: [], cpuMs: [] }
