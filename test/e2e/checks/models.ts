@@ -39,6 +39,9 @@ export function models({ vm, guest, port }: Context): void {
     figure('boot to ssh', `${(await vm.boot()).toFixed(1)} s`)
     figure('guest', await vm.sh('echo "$(uname -r), $(systemctl --version | head -n 1), PID 1 = $(ps -p 1 -o comm=)"'))
     t.match(await vm.sh('systemctl --version'), new RegExp(`^systemd ${guest.systemd}\\b`), `systemd ${guest.systemd}`)
+    // The launcher asks glibc for transparent huge pages (scripts/launchers.mjs, MALLOC_TUNABLES):
+    // what this guest's kernel does with the request.
+    figure('transparent huge pages: enabled, defrag', await vm.sh('cat /sys/kernel/mm/transparent_hugepage/enabled /sys/kernel/mm/transparent_hugepage/defrag | paste -sd "," -'))
     await timed('mount the payload (npm and the project)', () => mountPayload(vm))
     const nodeVersion = await vm.sh(`${guest.node} --version && command -v node`)
     figure('guest node', nodeVersion.replace('\n', ', '))
