@@ -86,12 +86,15 @@ export const PER_CONNECTION_FLAGS = ['--no-rehash-snapshot', ...LISTENER_FLAGS]
 /**
  * glibc's malloc settings for a start from a blob (GLIBC_TUNABLES; other C libraries ignore
  * them). Node reads the blob into one buffer of its size and copies the heap out of it into a
- * second (~5 MB each), and each 4 KiB page of those faults on first touch: ~2,300 faults, at
- * 1.5–2.5 µs each in a VM (on the machine that measured it). mmap_threshold=32 MiB puts such
- * buffers on malloc's heap instead of a mapping each, and hugetlb=1 asks the kernel for 2 MiB
- * transparent huge pages there (MADV_HUGEPAGE, which the default `madvise` mode honours):
- * ~2,600 fewer faults, per-connection p50 and cold listener −4 ms, peak RSS +3.7 MB
- * (docs/benchmarks.md, levers). A GLIBC_TUNABLES already set, even empty, is left as it is.
+ * second (~5 MB each on Node 26, ~3 MB on 20), and each 4 KiB page of those faults on first
+ * touch: ~2,300 faults, at 1.5–2.5 µs each in a VM (on the machine that measured it).
+ * mmap_threshold=32 MiB (the most glibc takes on 64-bit) puts such buffers on malloc's heap
+ * instead of a mapping each, in 2 MiB transparent huge pages: with the kernel's THP mode at
+ * `madvise`, hugetlb=1 asks for them (MADV_HUGEPAGE); at `always` the kernel uses them anyway.
+ * ~2,600 fewer faults; per-connection p50 −4.2 ms on Node 26 and −1.1 ms on Node 20, cold
+ * listener −4.0 / −3.7 ms, peak RSS +3.7 / +1.7 MB (docs/benchmarks.md, levers). A
+ * GLIBC_TUNABLES already set, even empty, is left as it is: a unit turns this off with
+ * `Environment=GLIBC_TUNABLES=`, and a unit that sets it for another reason keeps only its own.
  */
 export const MALLOC_TUNABLES = 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432'
 
@@ -129,7 +132,7 @@ for arg; do
 done
 stale="startup snapshot not used: ${check === 'none' ? 'none was built' : 'dist/diceroll.blob is missing or was built by another $node; run npm run build'}"
 ${longLived}if [ -r "$dir/$blob" ] && ${same}; then
-  [ -n "\${GLIBC_TUNABLES+set}" ] || export GLIBC_TUNABLES=${MALLOC_TUNABLES}
+  [ -n "\${GLIBC_TUNABLES+set}" ] || export GLIBC_TUNABLES=${shellQuote(MALLOC_TUNABLES)}
   exec "$node" $v8flags --snapshot-blob "$dir/$blob" "$dir/launch.cjs" "$@"
 fi
 DICEROLL_START_NOTE=$stale exec "$node" "$dir/launch.cjs" "$@"

@@ -152,14 +152,15 @@ export const HOW_IT_WORKS = `## How diceroll starts fast
    it (a C loop touching fresh pages), so those ~2,300 were ~4 ms of every start. The launcher
    starts node with \`GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432\`
    (\`MALLOC_TUNABLES\`, scripts/launchers.mjs): allocations up to 32 MiB come from malloc's heap,
-   which glibc asks the kernel to back with 2 MiB transparent huge pages (\`MADV_HUGEPAGE\`, which
-   the kernel's default \`madvise\` mode honours). Faults 5,950 → ~3,300. Measured interleaved
+   in 2 MiB transparent huge pages: where the kernel's THP mode is \`madvise\` (this machine's)
+   glibc asks for them (\`MADV_HUGEPAGE\`); at \`always\` (Debian's kernels: the VM suite prints the
+   guest's mode) the kernel uses them for the heap anyway. Faults 5,950 → ~3,300. Measured interleaved
    (\`bench/ab.mjs\`, 20 rounds × 10): per-connection p50 −4.2 ms on Node 26 (1.36× → 1.20×
    \`node -e 0\` in that run), −1.1 ms on Node 20; cold listener −4.0 / −3.7 ms; warm CPU per
    request unchanged; peak RSS per instance +3.7 MB on Node 26 (1.17× → 1.26×) and +1.7 MB on
    Node 20, a listener's idle RSS +3–4 MB: huge pages are counted whole, and the first buffer,
-   freed, stays in the heap for later allocations. Other C libraries ignore the variable; a
-   kernel with transparent huge pages \`never\` still gets the heap part. A unit that sets
+   freed, stays in the heap for later allocations. Other C libraries ignore the variable; with
+   THP \`never\` only the heap part applies. A unit that sets
    \`GLIBC_TUNABLES\` itself (\`Environment=GLIBC_TUNABLES=\`, even empty) keeps its own. The start
    from the bundle (Node 22's listener, or without a usable blob) is left as it was: not measured.
 
