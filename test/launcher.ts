@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { withScripts } from './fixtures/scripts.js'
 
-function launcherDir(blobs: string[], listenerStart = 'snapshot', env: Record<string, string> = {}): { dir: string; run: (...args: string[]) => string } {
+function launcherDir(blobs: string[], listenerStart = 'snapshot'): { dir: string; run: (...args: string[]) => string } {
   const dir = mkdtempSync(join(tmpdir(), 'diceroll-launcher-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const node = join(dir, 'fake-node')
@@ -19,7 +19,7 @@ function launcherDir(blobs: string[], listenerStart = 'snapshot', env: Record<st
   const source = withScripts('const { LAUNCHER_SOURCE } = await import(scripts + \'launchers.mjs\'); process.stdout.write(LAUNCHER_SOURCE(args))', { node, check: 'link', listenerStart })
   writeFileSync(join(dir, 'diceroll'), source)
   chmodSync(join(dir, 'diceroll'), 0o755)
-  return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } }).stdout.trim() }
+  return { dir, run: (...args) => spawnSync(join(dir, 'diceroll'), args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).stdout.trim() }
 }
 
 /** What GLIBC_TUNABLES the launcher in `dir` hands node for `args`, with `env` around it. */
