@@ -58,7 +58,7 @@ export function journalCost({ vm, guest }: Context): void {
       t.equal(warm.failed, 0, `${unit} warm-up: every request answered (${JSON.stringify(warm.errors)})`)
     }
     const main = await vm.sh('systemctl show --value -p MainPID diceroll.service')
-    // glibc before 2.37 cuts the variable where it reads it, in place: /proc/PID/environ then shows
+    // glibc 2.36 (Debian 12) cuts the variable where it reads it, in place: /proc/PID/environ shows
     // its two settings as two entries (process.env still has the whole value).
     t.match(await vm.sh(`tr '\\0' '\\n' < /proc/${main}/environ`), /^GLIBC_TUNABLES=glibc\.malloc\.hugetlb=1[:\n]glibc\.malloc\.mmap_threshold=33554432$/m, 'the listener runs with the launcher\'s malloc tunables')
     figure('listener after warm-up: RSS, of it in transparent huge pages', (await vm.sh(`grep -E '^(Rss|AnonHugePages):' /proc/${main}/smaps_rollup | awk '{printf "%s %.1f MB ", $1, $2 / 1024}'`)).trim())
