@@ -14,6 +14,8 @@ export function variants(root, work, { proxyPort }) {
   const dist = join(root, 'dist')
   const node = process.execPath
   const servers = join(root, 'bench/servers')
+  // The shipped per-connection start without the launcher: the last two steps differ only by its environment.
+  const shippedPerConnection = [node, ...PER_CONNECTION_FLAGS, '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), join(dist, 'launch.cjs')]
   return {
     // Process start alone: the floor every Node variant pays.
     nodeStart: { label: '`node -e 0`', argv: [node, '-e', '0'] },
@@ -30,8 +32,8 @@ export function variants(root, work, { proxyPort }) {
     snapshotDirect: { short: '+ startup snapshot of the ready app', label: 'diceroll, snapshot (node --snapshot-blob)', argv: [node, '--snapshot-blob', join(work, 'full/diceroll.blob'), join(work, 'full/launch.cjs')], step: '+ startup snapshot holding the built, ready app, node started directly' },
     snapshotNoRehash: { short: '+ --no-rehash-snapshot (per-connection blob)', label: 'diceroll, per-connection snapshot + --no-rehash-snapshot', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'full/diceroll-per-connection.blob'), join(work, 'full/launch.cjs')], step: '+ per-connection instances start from their own blob with `--no-rehash-snapshot`' },
     snapshotPruned: { short: '+ code cache of run-time builtins only', label: 'diceroll, per-connection snapshot, code cache pruned', argv: [node, '--no-rehash-snapshot', '--snapshot-blob', join(work, 'sparkplug/diceroll-per-connection.blob'), join(work, 'sparkplug/launch.cjs')], step: '+ the blob keeps V8\'s code cache only for the builtins loaded at run time (21 of 324–443)' },
-    snapshotNoSparkplug: { short: '+ no baseline compiler', label: 'diceroll, per-connection snapshot, --no-sparkplug', argv: [node, ...PER_CONNECTION_FLAGS, '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), join(dist, 'launch.cjs')], step: '+ per-connection instances run without V8\'s baseline compiler (`--no-sparkplug`)' },
-    snapshotTunables: { short: '+ glibc malloc tunables', label: "diceroll, per-connection snapshot, glibc's malloc tunables", argv: [node, ...PER_CONNECTION_FLAGS, '--snapshot-blob', join(dist, 'diceroll-per-connection.blob'), join(dist, 'launch.cjs')], env: { GLIBC_TUNABLES: MALLOC_TUNABLES }, step: "+ glibc's malloc puts the blob's two ~5 MB buffers on its heap, in transparent huge pages (`GLIBC_TUNABLES`)" },
+    snapshotNoSparkplug: { short: '+ no baseline compiler', label: 'diceroll, per-connection snapshot, --no-sparkplug', argv: shippedPerConnection, step: '+ per-connection instances run without V8\'s baseline compiler (`--no-sparkplug`)' },
+    snapshotTunables: { short: '+ glibc malloc tunables', label: "diceroll, per-connection snapshot, glibc's malloc tunables", argv: shippedPerConnection, env: { GLIBC_TUNABLES: MALLOC_TUNABLES }, step: "+ glibc's malloc puts the blob's two ~5 MB buffers on its heap, in transparent huge pages (`GLIBC_TUNABLES`)" },
     diceroll: { short: 'dist/diceroll launcher (shipped)', label: 'diceroll (`dist/diceroll`, shipped)', argv: [join(dist, 'diceroll')], step: 'the shipped launcher: `dist/diceroll` (sh, exec node with the snapshot)' },
     // The peers: Fastify as its docs write it, from node_modules; per-connection, the connection is
     // fd 3 (no StandardInput=socket), since its logger writes to stdout.
