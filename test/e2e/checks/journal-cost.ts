@@ -25,7 +25,9 @@ const WARM_SECONDS = 120
 const SECONDS = 5
 const ROUNDS = 3
 
-interface Round { requests: number, ok: number, failed: number, errors: Record<string, number>, serviceNs: number, journaldNs: number, mainPid: [string, string] }
+/** What test/e2e/guest/keep-alive.mjs prints. */
+interface KeepAliveReport { seconds: number, requests: number, ok: number, failed: number, errors: Record<string, number> }
+interface Round extends KeepAliveReport { serviceNs: number, journaldNs: number, mainPid: [string, string] }
 
 export function journalCost({ vm, guest }: Context): void {
   t.test('warm keep-alive CPU per request, request line into the journal: diceroll.service against bare node:http', async (t) => {
@@ -109,9 +111,9 @@ export function journalCost({ vm, guest }: Context): void {
 }
 
 /** keep-alive.mjs's report, or an error that shows what it printed instead. */
-function parseLoad(text: string): Omit<Round, 'serviceNs' | 'journaldNs' | 'mainPid'> & { seconds: number } {
+function parseLoad(text: string): KeepAliveReport {
   try {
-    return JSON.parse(text) as Omit<Round, 'serviceNs' | 'journaldNs' | 'mainPid'> & { seconds: number }
+    return JSON.parse(text) as KeepAliveReport
   } catch {
     throw new Error(`test/e2e/guest/keep-alive.mjs printed no report: ${JSON.stringify(text.slice(0, 300))}`)
   }
